@@ -1,0 +1,33 @@
+"""Tortoise models: persistence only, no GraphQL and no workflow rules.
+
+``MODEL_MODULES`` is what Tortoise loads; the migrations live in ``models.migrations``.
+"""
+
+from models.catalog import Customer, DailyUsage, Solution
+from models.history import HistoryEntry, HistoryLineChange
+from models.organization import Organization
+from models.principal import ApiToken, Principal
+from models.report import BillingPeriod, BillingReport, LineItem
+
+MODEL_MODULES = [
+    "models.organization",
+    "models.principal",
+    "models.catalog",
+    "models.report",
+    "models.history",
+]
+
+__all__ = [
+    "MODEL_MODULES",
+    "ApiToken",
+    "BillingPeriod",
+    "BillingReport",
+    "Customer",
+    "DailyUsage",
+    "HistoryEntry",
+    "HistoryLineChange",
+    "LineItem",
+    "Organization",
+    "Principal",
+    "Solution",
+]

@@ -1,0 +1,60 @@
+from tortoise import fields
+from tortoise.models import Model
+
+from workflow.core.enums import ReportEventAction, ReportStatus
+
+
+class HistoryEntry(Model):
+    """One step in a report's append-only history; also the event dashboards receive.
+
+    ``principal`` and ``organization`` are null when the system acted. ``from_status`` is
+    null for the first generation.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    report = fields.ForeignKeyField(
+        "models.BillingReport", related_name="history", on_delete=fields.CASCADE
+    )
+    action = fields.CharEnumField(ReportEventAction, max_length=24)
+    from_status = fields.CharEnumField(ReportStatus, max_length=16, null=True)
+    to_status = fields.CharEnumField(ReportStatus, max_length=16)
+    # The report's version after this step.
+    version = fields.IntField()
+    occurred_at = fields.DatetimeField()
+    principal = fields.ForeignKeyField(
+        "models.Principal", related_name="history", null=True, on_delete=fields.RESTRICT
+    )
+    organization = fields.ForeignKeyField(
+        "models.Organization", related_name="history", null=True, on_delete=fields.RESTRICT
+    )
+    comment = fields.TextField(null=True)
+
+    report_id: int
+    principal_id: int | None
+    organization_id: int | None
+
+    class Meta:
+        table = "history_entry"
+        indexes = (("report", "id"),)
+
+
+class HistoryLineChange(Model):
+    """A line's chargeable units and comment before and after one history step."""
+
+    id = fields.BigIntField(primary_key=True)
+    entry = fields.ForeignKeyField(
+        "models.HistoryEntry", related_name="changes", on_delete=fields.CASCADE
+    )
+    line_item = fields.ForeignKeyField(
+        "models.LineItem", related_name="changes", on_delete=fields.CASCADE
+    )
+    old_chargeable_units = fields.BigIntField()
+    new_chargeable_units = fields.BigIntField()
+    old_comment = fields.TextField(null=True)
+    new_comment = fields.TextField(null=True)
+
+    entry_id: int
+    line_item_id: int
+
+    class Meta:
+        table = "history_line_change"

@@ -1,0 +1,38 @@
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Principal(Model):
+    """A person or an integration acting for one organization."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=200)
+    organization = fields.ForeignKeyField(
+        "models.Organization", related_name="principals", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    organization_id: int
+
+    class Meta:
+        table = "principal"
+
+
+class ApiToken(Model):
+    """A bearer token. Only its SHA-256 hash is kept; the token itself is shown once."""
+
+    id = fields.IntField(primary_key=True)
+    principal = fields.ForeignKeyField(
+        "models.Principal", related_name="tokens", on_delete=fields.CASCADE
+    )
+    token_hash = fields.CharField(max_length=64, unique=True)
+    # Space-separated scopes, e.g. "reports:read reports:write".
+    scopes = fields.CharField(max_length=500)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    principal_id: int
+
+    class Meta:
+        table = "api_token"

@@ -1,0 +1,75 @@
+from tortoise import fields
+from tortoise.models import Model
+
+from workflow.core.enums import ReportStatus
+
+
+class BillingPeriod(Model):
+    """A calendar month in UTC; created when its reports are first generated."""
+
+    id = fields.IntField(primary_key=True)
+    label = fields.CharField(max_length=7, unique=True)  # "YYYY-MM"
+    starts_on = fields.DateField()
+    ends_on = fields.DateField()
+
+    class Meta:
+        table = "billing_period"
+
+
+class BillingReport(Model):
+    """One Tier 2 partner's report for one period. ``version`` grows with every change."""
+
+    id = fields.IntField(primary_key=True)
+    period = fields.ForeignKeyField(
+        "models.BillingPeriod", related_name="reports", on_delete=fields.RESTRICT
+    )
+    partner = fields.ForeignKeyField(
+        "models.Organization", related_name="reports", on_delete=fields.RESTRICT
+    )
+    status = fields.CharEnumField(ReportStatus, max_length=16, default=ReportStatus.PREPARING)
+    version = fields.IntField(default=1)
+    generated_at = fields.DatetimeField()
+    submission_deadline = fields.DatetimeField()
+    submitted_at = fields.DatetimeField(null=True)
+    reviewed_at = fields.DatetimeField(null=True)
+
+    period_id: int
+    partner_id: int
+
+    class Meta:
+        table = "billing_report"
+        unique_together = (("period", "partner"),)
+        indexes = (("partner", "status"),)
+
+
+class LineItem(Model):
+    """One (customer, solution) of a report, with the figures of its reference day."""
+
+    id = fields.IntField(primary_key=True)
+    report = fields.ForeignKeyField(
+        "models.BillingReport", related_name="line_items", on_delete=fields.CASCADE
+    )
+    customer = fields.ForeignKeyField(
+        "models.Customer", related_name="line_items", on_delete=fields.RESTRICT
+    )
+    solution = fields.ForeignKeyField(
+        "models.Solution", related_name="line_items", on_delete=fields.RESTRICT
+    )
+    # Copied from the solution at generation, so a renamed solution does not rewrite a report.
+    name = fields.CharField(max_length=200)
+    billing_unit = fields.CharField(max_length=64)
+    reference_day = fields.DateField(null=True)
+    provisioned_units = fields.BigIntField()
+    used_units = fields.BigIntField()
+    over_provisioned_units = fields.BigIntField()
+    chargeable_units = fields.BigIntField()
+    credits_e4 = fields.BigIntField()
+    comment = fields.TextField(null=True)
+
+    report_id: int
+    customer_id: int
+    solution_id: int
+
+    class Meta:
+        table = "line_item"
+        unique_together = (("report", "customer", "solution"),)

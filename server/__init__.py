@@ -1,0 +1,1 @@
+"""Entry points: settings, the Starlette app, token authentication, the CLI."""

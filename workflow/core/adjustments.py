@@ -1,0 +1,118 @@
+"""Adjusting chargeable units (SPEC §5), as a pure function over a report's lines.
+
+A save carries adjustments ``(line item, chargeable units, comment)``. They are validated
+together: one invalid adjustment rejects the whole save and every invalid one is
+reported. A valid set becomes a list of ``LineChange``s (only lines that really change),
+which the service writes to the lines and to the history entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workflow.core.errors import ErrorCode, InvalidInput, Problem
+
+MAX_COMMENT_LENGTH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Adjustment:
+    line_item_id: int
+    chargeable_units: int
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LineState:
+    """A line as it stands before the save."""
+
+    line_item_id: int
+    used_units: int
+    chargeable_units: int
+    comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LineChange:
+    line_item_id: int
+    old_chargeable_units: int
+    new_chargeable_units: int
+    old_comment: str | None
+    new_comment: str | None
+
+
+def normalize_comment(comment: str | None) -> str | None:
+    """Surrounding white space is not a reason: strip it, and treat blank as no comment."""
+    if comment is None:
+        return None
+    stripped = comment.strip()
+    return stripped or None
+
+
+def plan_adjustments(lines: dict[int, LineState], adjustments: list[Adjustment]) -> list[LineChange]:
+    """Validate ``adjustments`` against ``lines`` and return the changes, or raise ``InvalidInput``.
+
+    Rules: the line must belong to the report; 0 <= chargeable <= used; a lowered line
+    needs a comment of 1..1,000 characters; a line set back to its used units keeps a
+    comment only if one is given (none is needed). An adjustment that changes nothing
+    yields no change. The same line twice in one save is an input error.
+    """
+    problems: list[Problem] = []
+    seen: set[int] = set()
+    changes: list[LineChange] = []
+    for index, adj in enumerate(adjustments):
+        line = lines.get(adj.line_item_id)
+        if line is None:
+            problems.append(
+                Problem(ErrorCode.UNKNOWN_LINE_ITEM, "no such line item in this report",
+                        field="lineItemId", line_item_id=adj.line_item_id, index=index)
+            )
+            continue
+        if adj.line_item_id in seen:
+            problems.append(
+                Problem(ErrorCode.INVALID_INPUT, "the same line item is adjusted twice",
+                        field="lineItemId", line_item_id=adj.line_item_id, index=index)
+            )
+            continue
+        seen.add(adj.line_item_id)
+        comment = normalize_comment(adj.comment)
+        problem = _check(line, adj.chargeable_units, comment, index)
+        if problem is not None:
+            problems.append(problem)
+            continue
+        if (adj.chargeable_units, comment) != (line.chargeable_units, line.comment):
+            changes.append(
+                LineChange(line.line_item_id, line.chargeable_units, adj.chargeable_units,
+                           line.comment, comment)
+            )
+    if problems:
+        raise InvalidInput(problems)
+    return changes
+
+
+def _check(line: LineState, chargeable: int, comment: str | None, index: int) -> Problem | None:
+    where = {"line_item_id": line.line_item_id, "index": index}
+    if not 0 <= chargeable <= line.used_units:
+        return Problem(
+            ErrorCode.CHARGEABLE_OUT_OF_RANGE,
+            f"chargeable units must be between 0 and the used units ({line.used_units})",
+            field="chargeableUnits", **where,
+        )
+    if comment is not None and len(comment) > MAX_COMMENT_LENGTH:
+        return Problem(
+            ErrorCode.COMMENT_TOO_LONG,
+            f"a comment is at most {MAX_COMMENT_LENGTH} characters",
+            field="comment", **where,
+        )
+    if chargeable < line.used_units and comment is None:
+        return Problem(
+            ErrorCode.COMMENT_REQUIRED,
+            "lowering chargeable units needs a comment",
+            field="comment", **where,
+        )
+    return None
+
+
+def keeps_adjustment(chargeable_units: int, new_used_units: int) -> bool:
+    """On regeneration, an adjustment survives while it is still a lowering (or equal)."""
+    return chargeable_units <= new_used_units

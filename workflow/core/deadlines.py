@@ -1,0 +1,29 @@
+"""Submission deadlines (SPEC §6).
+
+A report is due at the end (UTC) of day N of the month after its period, or of the N-th
+day after the day it was first generated, whichever is later; N is 5 unless the Tier 1
+partner set its own. "End of day" is 23:59:59 UTC: the deadline has passed once the
+clock is strictly after it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from workflow.core.periods import Month
+
+DEFAULT_DEADLINE_DAYS = 5
+_END_OF_DAY = time(23, 59, 59, tzinfo=UTC)
+
+
+def end_of_day(day: date) -> datetime:
+    return datetime.combine(day, _END_OF_DAY)
+
+
+def period_deadline(period: Month, days: int = DEFAULT_DEADLINE_DAYS) -> datetime:
+    """The deadline of a report generated on time: end of day ``days`` of the next month."""
+    return end_of_day(period.next().starts_on + timedelta(days=days - 1))
+
+
+def report_deadline(period: Month, first_generated_on: date, days: int = DEFAULT_DEADLINE_DAYS) -> datetime:
+    return max(period_deadline(period, days), end_of_day(first_generated_on + timedelta(days=days)))

@@ -1,0 +1,197 @@
+"""Generating a period's reports (SPEC §4), set-based.
+
+First generation of a partner's report is three statements whatever the number of
+lines: create the reports (at version 0), ``INSERT … SELECT`` every line from the
+aggregation CTE, ``INSERT … SELECT`` their GENERATED entries, then mark them version 1.
+
+Regeneration (late usage arrived) recomputes the lines of reports that are still
+editable (PREPARING or REJECTED). A line's figures are replaced; its adjustment survives
+while it is still a lowering of the new used units, and is otherwise dropped (chargeable
+back to used, comment cleared) and listed in the REGENERATED entry's changes. A report
+whose figures did not change is left alone: its version does not move, so nobody's
+open edit is invalidated for nothing. Reports under review or approved never change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from models import BillingPeriod, BillingReport, LineItem
+from workflow import generation_sql as q
+from workflow.core.actors import Actor
+from workflow.core.adjustments import LineChange, keeps_adjustment
+from workflow.core.deadlines import DEFAULT_DEADLINE_DAYS, report_deadline
+from workflow.core.enums import EDITABLE_STATUSES, ReportEventAction, ReportStatus, Scope
+from workflow.core.errors import Forbidden
+from workflow.core.periods import Month
+from workflow.history import record_step
+from workflow.sql import as_date, fetch, is_postgres, run
+
+# Figures of a line that regeneration compares and replaces.
+_FIGURES = ("reference_day", "provisioned_units", "used_units", "credits_e4")
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationResult:
+    period: str
+    created_count: int
+    regenerated_count: int
+
+
+async def generate_reports(
+    actor: Actor, period_label: str, now: datetime | None = None
+) -> GenerationResult:
+    """Create the period's missing reports and regenerate its editable ones."""
+    if not (actor.is_system or actor.has(Scope.REPORTS_GENERATE)):
+        raise Forbidden("generating reports needs the reports:generate scope")
+    month = Month.parse(period_label)  # PeriodError is a ValueError: the caller reports it
+    now = now or datetime.now(UTC)
+    async with in_transaction() as conn:
+        if is_postgres(conn):
+            # Two generations of one period at once would race on the same reports.
+            await run(conn, "SELECT pg_advisory_xact_lock(hashtext(:key))", key=f"generate:{month.label}")
+        period = await _period(conn, month)
+        regenerated = await _regenerate_editable(conn, period, actor, now)
+        created = await _create_missing(conn, period, month, actor, now)
+    return GenerationResult(month.label, created, regenerated)
+
+
+async def _period(conn: BaseDBAsyncClient, month: Month) -> BillingPeriod:
+    period, _ = await BillingPeriod.get_or_create(
+        label=month.label,
+        defaults={"starts_on": month.starts_on, "ends_on": month.ends_on},
+        using_db=conn,
+    )
+    return period
+
+
+async def _create_missing(
+    conn: BaseDBAsyncClient, period: BillingPeriod, month: Month, actor: Actor, now: datetime
+) -> int:
+    partners = await fetch(
+        conn, q.PARTNERS_WITHOUT_REPORT,
+        period_id=period.id, starts_on=month.starts_on, ends_on=month.ends_on,
+    )
+    if not partners:
+        return 0
+    await BillingReport.bulk_create(
+        [
+            BillingReport(
+                period_id=period.id,
+                partner_id=p["partner_id"],
+                status=ReportStatus.PREPARING,
+                version=0,
+                generated_at=now,
+                submission_deadline=report_deadline(
+                    month, now.date(), p["deadline_days"] or DEFAULT_DEADLINE_DAYS
+                ),
+            )
+            for p in partners
+        ],
+        using_db=conn,
+    )
+    await run(conn, q.INSERT_LINES_OF_NEW_REPORTS,
+              period_id=period.id, starts_on=month.starts_on, ends_on=month.ends_on)
+    await run(conn, q.INSERT_GENERATED_ENTRIES, period_id=period.id, occurred_at=now,
+              principal_id=actor.principal_id, organization_id=actor.organization_id)
+    await run(conn, q.FINISH_NEW_REPORTS, period_id=period.id)
+    return len(partners)
+
+
+async def _regenerate_editable(
+    conn: BaseDBAsyncClient, period: BillingPeriod, actor: Actor, now: datetime
+) -> int:
+    editable = BillingReport.filter(period_id=period.id, status__in=list(EDITABLE_STATUSES)).using_db(conn)
+    if is_postgres(conn):
+        # A submit racing this regeneration waits, then sees the new version.
+        editable = editable.select_for_update()
+    reports = await editable
+    if not reports:
+        return 0
+    fresh = await fetch(conn, q.FIGURES_OF_EDITABLE_REPORTS,
+                        period_id=period.id, starts_on=period.starts_on, ends_on=period.ends_on)
+    by_report: dict[int, list[dict]] = {}
+    for row in fresh:
+        row["reference_day"] = as_date(row["reference_day"])
+        by_report.setdefault(row["report_id"], []).append(row)
+    reports = [r for r in reports if r.id in by_report]
+    existing = await LineItem.filter(report_id__in=list(by_report)).using_db(conn)
+    lines = {(li.report_id, li.customer_id, li.solution_id): li for li in existing}
+    regenerated = 0
+    for report in reports:
+        if await _regenerate_one(conn, report, by_report[report.id], lines, actor, now):
+            regenerated += 1
+    return regenerated
+
+
+async def _regenerate_one(
+    conn: BaseDBAsyncClient,
+    report: BillingReport,
+    rows: list[dict],
+    lines: dict[tuple[int, int, int], LineItem],
+    actor: Actor,
+    now: datetime,
+) -> bool:
+    updated: list[LineItem] = []
+    added: list[LineItem] = []
+    dropped: list[LineChange] = []
+    for row in rows:
+        line = lines.get((report.id, row["customer_id"], row["solution_id"]))
+        if line is None:
+            added.append(_new_line(report.id, row))
+            continue
+        if all(getattr(line, f) == row[f] for f in _FIGURES):
+            continue
+        was_adjusted = line.chargeable_units != line.used_units
+        for f in _FIGURES:
+            setattr(line, f, row[f])
+        line.over_provisioned_units = max(line.provisioned_units - line.used_units, 0)
+        keep = was_adjusted and keeps_adjustment(line.chargeable_units, line.used_units)
+        if was_adjusted and not keep:
+            dropped.append(LineChange(line.id, line.chargeable_units, line.used_units, line.comment, None))
+        if not keep:
+            line.chargeable_units = line.used_units
+            line.comment = None
+        updated.append(line)
+    if not (updated or added):
+        return False
+    if updated:
+        await LineItem.bulk_update(
+            updated,
+            fields=[*_FIGURES, "over_provisioned_units", "chargeable_units", "comment"],
+            using_db=conn,
+        )
+    if added:
+        await LineItem.bulk_create(added, using_db=conn)
+    report.version += 1
+    await BillingReport.filter(id=report.id).using_db(conn).update(version=report.version)
+    summary = f"{len(updated)} line(s) recomputed, {len(added)} added"
+    if dropped:
+        summary += f", {len(dropped)} adjustment(s) dropped: now above the new used units"
+    await record_step(
+        conn, report=report, action=ReportEventAction.REGENERATED, from_status=report.status,
+        actor=actor, occurred_at=now, comment=summary, changes=dropped,
+    )
+    return True
+
+
+def _new_line(report_id: int, row: dict) -> LineItem:
+    return LineItem(
+        report_id=report_id,
+        customer_id=row["customer_id"],
+        solution_id=row["solution_id"],
+        name=row["name"],
+        billing_unit=row["billing_unit"],
+        reference_day=row["reference_day"],
+        provisioned_units=row["provisioned_units"],
+        used_units=row["used_units"],
+        over_provisioned_units=max(row["provisioned_units"] - row["used_units"], 0),
+        chargeable_units=row["used_units"],
+        credits_e4=row["credits_e4"],
+        comment=None,
+    )
+

@@ -1,0 +1,121 @@
+"""The set-based SQL of report generation, one text for SQLite and PostgreSQL.
+
+``FIGURES`` is a CTE that yields one row per (customer, solution) with usage in the
+period: its reference day and the figures of that day, by the solution's aggregation
+rule (``workflow.core.aggregation`` is the plain-Python meaning the tests hold it to):
+
+- PEAK_CREDITS_DAY: the first row ordered by credits desc, day desc.
+- PERCENTILE_85_DAY: the credits value at nearest rank ceil(0.85 N) in ascending order
+  ((85 N + 99) / 100 in integers), then the latest day with exactly that value.
+- DAILY_SUM: sums over the period's days, no reference day.
+
+Credits are whole ten-thousandths (BIGINT), so every comparison and sum is exact on both
+databases.
+"""
+
+FIGURES = """
+period_usage AS (
+    SELECT u.customer_id, u.solution_id, u.day, u.provisioned_units, u.used_units,
+           u.credits_e4, s.aggregation_rule
+    FROM daily_usage u
+    JOIN solution s ON s.id = u.solution_id
+    WHERE u.day >= :starts_on AND u.day <= :ends_on {usage_scope}
+),
+peak AS (
+    SELECT customer_id, solution_id, day, provisioned_units, used_units, credits_e4,
+           ROW_NUMBER() OVER (PARTITION BY customer_id, solution_id
+                              ORDER BY credits_e4 DESC, day DESC) AS peak_rank
+    FROM period_usage WHERE aggregation_rule = 'PEAK_CREDITS_DAY'
+),
+p85_ranked AS (
+    SELECT customer_id, solution_id, day, provisioned_units, used_units, credits_e4,
+           ROW_NUMBER() OVER (PARTITION BY customer_id, solution_id
+                              ORDER BY credits_e4, day) AS ascending_rank,
+           ROW_NUMBER() OVER (PARTITION BY customer_id, solution_id, credits_e4
+                              ORDER BY day DESC) AS latest_of_value,
+           COUNT(*) OVER (PARTITION BY customer_id, solution_id) AS day_count
+    FROM period_usage WHERE aggregation_rule = 'PERCENTILE_85_DAY'
+),
+p85_value AS (
+    SELECT customer_id, solution_id, credits_e4
+    FROM p85_ranked WHERE ascending_rank = (85 * day_count + 99) / 100
+),
+figures AS (
+    SELECT customer_id, solution_id, day AS reference_day,
+           provisioned_units, used_units, credits_e4
+    FROM peak WHERE peak_rank = 1
+    UNION ALL
+    SELECT r.customer_id, r.solution_id, r.day,
+           r.provisioned_units, r.used_units, r.credits_e4
+    FROM p85_ranked r
+    JOIN p85_value v ON v.customer_id = r.customer_id AND v.solution_id = r.solution_id
+                    AND v.credits_e4 = r.credits_e4
+    WHERE r.latest_of_value = 1
+    UNION ALL
+    SELECT customer_id, solution_id, NULL,
+           SUM(provisioned_units), SUM(used_units), SUM(credits_e4)
+    FROM period_usage WHERE aggregation_rule = 'DAILY_SUM'
+    GROUP BY customer_id, solution_id
+)
+"""
+
+# Partners with usage in the period and no report for it yet, with their Tier 1's deadline days.
+PARTNERS_WITHOUT_REPORT = """
+SELECT o.id AS partner_id, t1.deadline_days AS deadline_days
+FROM organization o
+LEFT JOIN organization t1 ON t1.id = o.parent_id
+WHERE o.tier = 'TIER2'
+  AND NOT EXISTS (SELECT 1 FROM billing_report r WHERE r.period_id = :period_id AND r.partner_id = o.id)
+  AND EXISTS (
+      SELECT 1 FROM customer c JOIN daily_usage u ON u.customer_id = c.id
+      WHERE c.partner_id = o.id AND u.day >= :starts_on AND u.day <= :ends_on)
+"""
+
+# New reports are created at version 0 ("being generated"); their lines and their
+# GENERATED entries are inserted by these statements, then they become version 1.
+INSERT_LINES_OF_NEW_REPORTS = (
+    "WITH "
+    + FIGURES.format(usage_scope="")
+    + """
+INSERT INTO line_item (report_id, customer_id, solution_id, name, billing_unit, reference_day,
+                       provisioned_units, used_units, over_provisioned_units, chargeable_units,
+                       credits_e4, comment)
+SELECT r.id, f.customer_id, f.solution_id, s.name, s.billing_unit, f.reference_day,
+       f.provisioned_units, f.used_units,
+       CASE WHEN f.provisioned_units > f.used_units THEN f.provisioned_units - f.used_units ELSE 0 END,
+       f.used_units, f.credits_e4, NULL
+FROM figures f
+JOIN customer c ON c.id = f.customer_id
+JOIN solution s ON s.id = f.solution_id
+JOIN billing_report r ON r.partner_id = c.partner_id AND r.period_id = :period_id AND r.version = 0
+"""
+)
+
+INSERT_GENERATED_ENTRIES = """
+INSERT INTO history_entry (report_id, action, from_status, to_status, version, occurred_at,
+                           principal_id, organization_id, comment)
+SELECT id, 'GENERATED', NULL, 'PREPARING', 1, :occurred_at::timestamptz, :principal_id::integer,
+       :organization_id::integer, NULL
+FROM billing_report WHERE period_id = :period_id AND version = 0
+"""
+
+FINISH_NEW_REPORTS = "UPDATE billing_report SET version = 1 WHERE period_id = :period_id AND version = 0"
+
+# Fresh figures for the lines of reports that may still change (regeneration).
+FIGURES_OF_EDITABLE_REPORTS = (
+    "WITH "
+    + FIGURES.format(
+        usage_scope="""AND u.customer_id IN (
+            SELECT c.id FROM customer c JOIN billing_report r ON r.partner_id = c.partner_id
+            WHERE r.period_id = :period_id AND r.status IN ('PREPARING', 'REJECTED'))"""
+    )
+    + """
+SELECT r.id AS report_id, f.customer_id, f.solution_id, s.name, s.billing_unit, f.reference_day,
+       f.provisioned_units, f.used_units, f.credits_e4
+FROM figures f
+JOIN customer c ON c.id = f.customer_id
+JOIN solution s ON s.id = f.solution_id
+JOIN billing_report r ON r.partner_id = c.partner_id AND r.period_id = :period_id
+WHERE r.status IN ('PREPARING', 'REJECTED')
+"""
+)

@@ -1,0 +1,60 @@
+"""Writing a report's history: one entry per step, with its per-line changes.
+
+Every step of every report passes through ``record_step``, inside the step's
+transaction, so the state change and its history commit together or not at all.
+(The live event for dashboards will be published from here too, in the same transaction.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from models import BillingReport, HistoryEntry, HistoryLineChange
+from workflow.core.actors import Actor
+from workflow.core.adjustments import LineChange
+from workflow.core.enums import ReportEventAction, ReportStatus
+
+
+async def record_step(
+    conn: BaseDBAsyncClient,
+    *,
+    report: BillingReport,
+    action: ReportEventAction,
+    from_status: ReportStatus | None,
+    actor: Actor,
+    occurred_at: datetime,
+    comment: str | None = None,
+    changes: Sequence[LineChange] = (),
+) -> HistoryEntry:
+    """Append one entry for ``report`` as it now stands (its new status and version)."""
+    entry = await HistoryEntry.create(
+        report_id=report.id,
+        action=action,
+        from_status=from_status,
+        to_status=report.status,
+        version=report.version,
+        occurred_at=occurred_at,
+        principal_id=actor.principal_id,
+        organization_id=actor.organization_id,
+        comment=comment,
+        using_db=conn,
+    )
+    if changes:
+        await HistoryLineChange.bulk_create(
+            [
+                HistoryLineChange(
+                    entry_id=entry.id,
+                    line_item_id=c.line_item_id,
+                    old_chargeable_units=c.old_chargeable_units,
+                    new_chargeable_units=c.new_chargeable_units,
+                    old_comment=c.old_comment,
+                    new_comment=c.new_comment,
+                )
+                for c in changes
+            ],
+            using_db=conn,
+        )
+    return entry

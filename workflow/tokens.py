@@ -1,0 +1,83 @@
+"""API tokens: random, shown once, stored only as a SHA-256 hash, with scopes, expiry, revocation.
+
+A token has 256 bits of randomness, so a fast hash is enough: there is nothing to
+brute-force, and a lookup by hash costs one indexed query.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from models import ApiToken, Organization, Principal
+from workflow.core.actors import Actor
+from workflow.core.enums import DEFAULT_SCOPES, Scope, Tier
+
+TOKEN_PREFIX = "brt_"
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    token: str  # the only time the clear token exists
+    principal_id: int
+    scopes: tuple[Scope, ...]
+    expires_at: datetime | None
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def issue_token(
+    organization: Organization,
+    principal_name: str,
+    scopes: Iterable[Scope] | None = None,
+    expires_at: datetime | None = None,
+) -> IssuedToken:
+    """Create a principal of ``organization`` and a token for it."""
+    chosen = tuple(scopes) if scopes is not None else DEFAULT_SCOPES[Tier(organization.tier)]
+    principal = await Principal.create(name=principal_name, organization_id=organization.id)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    await ApiToken.create(
+        principal_id=principal.id,
+        token_hash=hash_token(token),
+        scopes=" ".join(s.value for s in chosen),
+        expires_at=expires_at,
+    )
+    return IssuedToken(token, principal.id, chosen, expires_at)
+
+
+async def authenticate(token: str | None, now: datetime | None = None) -> Actor | None:
+    """The actor behind a bearer token, or None if it is unknown, expired or revoked."""
+    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    row = (
+        await ApiToken.filter(token_hash=hash_token(token), revoked_at__isnull=True)
+        .select_related("principal__organization")
+        .first()
+    )
+    now = now or datetime.now(UTC)
+    if row is None or (row.expires_at is not None and row.expires_at <= now):
+        return None
+    principal = row.principal
+    organization = principal.organization
+    return Actor(
+        principal_id=principal.id,
+        principal_name=principal.name,
+        organization_id=organization.id,
+        tier=Tier(organization.tier),
+        scopes=frozenset(Scope(s) for s in row.scopes.split() if s in _KNOWN_SCOPES),
+    )
+
+
+async def revoke_token(token: str, now: datetime | None = None) -> bool:
+    updated = await ApiToken.filter(token_hash=hash_token(token), revoked_at__isnull=True).update(
+        revoked_at=now or datetime.now(UTC)
+    )
+    return updated == 1
+
+
+_KNOWN_SCOPES = {s.value for s in Scope}

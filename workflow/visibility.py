@@ -1,0 +1,32 @@
+"""Which reports a principal can see (SPEC §2). Anything else does not exist for it."""
+
+from __future__ import annotations
+
+from tortoise.expressions import Q
+
+from workflow.core.actors import Actor
+from workflow.core.enums import Tier
+
+NOTHING = Q(id__in=[])
+
+
+def visible_reports(actor: Actor) -> Q:
+    """A filter on ``BillingReport`` for the reports ``actor``'s organization may see."""
+    if actor.is_system or actor.tier is Tier.PLATFORM:
+        return Q()
+    if actor.tier is Tier.TIER1:
+        return Q(partner__parent_id=actor.organization_id)
+    if actor.tier is Tier.TIER2:
+        return Q(partner_id=actor.organization_id)
+    return NOTHING
+
+
+def visible_partners(actor: Actor) -> Q:
+    """A filter on ``Organization`` for the Tier 2 partners ``actor`` may see."""
+    if actor.is_system or actor.tier is Tier.PLATFORM:
+        return Q(tier=Tier.TIER2)
+    if actor.tier is Tier.TIER1:
+        return Q(tier=Tier.TIER2, parent_id=actor.organization_id)
+    if actor.tier is Tier.TIER2:
+        return Q(id=actor.organization_id)
+    return NOTHING
