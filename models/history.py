@@ -5,7 +5,7 @@ from workflow.core.enums import ReportEventAction, ReportStatus
 
 
 class HistoryEntry(Model):
-    """One step in a report's append-only history; also the event dashboards receive.
+    """One step in the append-only history of a report, and the event dashboards receive.
 
     ``principal`` and ``organization`` are null when the system acted. ``from_status`` is
     null for the first generation.
@@ -35,11 +35,11 @@ class HistoryEntry(Model):
 
     class Meta:
         table = "history_entry"
-        indexes = (("report", "id"),)
+        indexes = (("report_id", "id"),)
 
 
 class HistoryLineChange(Model):
-    """A line's chargeable units and comment before and after one history step."""
+    """The chargeable units and comment of a line before and after one history step."""
 
     id = fields.BigIntField(primary_key=True)
     entry = fields.ForeignKeyField(

@@ -5,7 +5,7 @@ from workflow.core.enums import Tier
 
 
 class Organization(Model):
-    """The platform, a Tier 1 distributor, or a Tier 2 partner (whose ``parent`` is its Tier 1)."""
+    """The platform, a Tier 1 distributor, or a Tier 2 partner (whose parent is its Tier 1)."""
 
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=200)

@@ -19,7 +19,7 @@ class Principal(Model):
 
 
 class ApiToken(Model):
-    """A bearer token. Only its SHA-256 hash is kept; the token itself is shown once."""
+    """A bearer token, kept only as its SHA-256 hash (the token itself is shown once)."""
 
     id = fields.IntField(primary_key=True)
     principal = fields.ForeignKeyField(

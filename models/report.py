@@ -5,7 +5,7 @@ from workflow.core.enums import ReportStatus
 
 
 class BillingPeriod(Model):
-    """A calendar month in UTC; created when its reports are first generated."""
+    """A calendar month in UTC, created when its reports are first generated."""
 
     id = fields.IntField(primary_key=True)
     label = fields.CharField(max_length=7, unique=True)  # "YYYY-MM"
@@ -17,7 +17,7 @@ class BillingPeriod(Model):
 
 
 class BillingReport(Model):
-    """One Tier 2 partner's report for one period. ``version`` grows with every change."""
+    """The report of one Tier 2 partner for one period. Its version grows with every change."""
 
     id = fields.IntField(primary_key=True)
     period = fields.ForeignKeyField(
@@ -39,7 +39,7 @@ class BillingReport(Model):
     class Meta:
         table = "billing_report"
         unique_together = (("period", "partner"),)
-        indexes = (("partner", "status"),)
+        indexes = (("partner_id", "status"),)
 
 
 class LineItem(Model):

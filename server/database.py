@@ -36,3 +36,7 @@ def _with_sqlite_pragmas(url: str) -> str:
         sep = "&" if "?" in url else "?"
         return f"{url}{sep}busy_timeout=5000"
     return url
+
+
+# For Tortoise's own CLI (`tortoise makemigrations`), named in pyproject's [tool.tortoise].
+TORTOISE_ORM = tortoise_config()
