@@ -1,0 +1,44 @@
+"""Global IDs: the only IDs clients see (API, demo JSON, CSV exports).
+
+An ID is Relay's ``base64("TypeName:pk")``, the same text Strawberry's ``relay.GlobalID``
+produces. Decoding checks the type, so a line item's ID given where a report's is
+expected is simply "not found". Pure Python, so the CLI and exports use it too.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+ORGANIZATION = "Organization"
+CUSTOMER = "Customer"
+BILLING_PERIOD = "BillingPeriod"
+BILLING_REPORT = "BillingReport"
+LINE_ITEM = "LineItem"
+REPORT_EVENT = "ReportEvent"
+
+
+def encode(type_name: str, pk: int) -> str:
+    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+
+
+def decode(global_id: str) -> tuple[str, int] | None:
+    """``(type name, pk)``, or None for anything that is not one of our IDs."""
+    if not isinstance(global_id, str) or len(global_id) > 200:
+        return None
+    try:
+        text = base64.b64decode(global_id, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    type_name, sep, raw_pk = text.partition(":")
+    if not sep or not raw_pk.isascii() or not raw_pk.isdigit() or len(raw_pk) > 18:
+        return None
+    return type_name, int(raw_pk)
+
+
+def decode_as(type_name: str, global_id: str) -> int | None:
+    """The pk if ``global_id`` is an ID of ``type_name``, else None."""
+    decoded = decode(global_id)
+    if decoded is None or decoded[0] != type_name:
+        return None
+    return decoded[1]
