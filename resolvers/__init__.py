@@ -1,0 +1,1 @@
+"""Thin GraphQL resolvers: read the input, call one workflow service, map the result (SPEC §8)."""

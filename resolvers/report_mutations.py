@@ -1,0 +1,104 @@
+"""The report mutations: save a draft, submit, approve, reject (SPEC §6, §8).
+
+Each decodes the IDs, calls one ``workflow.report_actions`` service through
+``attempt``, and answers the report as it now stands (also after a refusal, if the
+caller can see it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import strawberry
+
+from resolvers.outcome import attempt, report_pk, within_limit
+from schema import ids
+from schema.context import Context
+from schema.errors import user_errors
+from schema.inputs import (
+    AdjustmentInput,
+    ApproveReportInput,
+    RejectReportInput,
+    SaveReportDraftInput,
+    SubmitReportInput,
+)
+from schema.payloads import ApproveReportPayload, RejectReportPayload, SaveReportDraftPayload, SubmitReportPayload
+from schema.reports import BillingReport
+from workflow import reads, report_actions
+from workflow.core.adjustments import Adjustment
+
+Info = strawberry.Info[Context, None]
+Payload = TypeVar("Payload")
+
+
+async def save_report_draft(info: Info, input: SaveReportDraftInput) -> SaveReportDraftPayload:  # noqa: A002
+    actor = info.context.actor
+    return await _answer(
+        info, SaveReportDraftPayload, input.report_id, input.adjustments,
+        lambda: report_actions.save_report_draft(
+            actor, report_pk(input.report_id), input.version, _adjustments(input.adjustments)
+        ),
+    )
+
+
+async def submit_report(info: Info, input: SubmitReportInput) -> SubmitReportPayload:  # noqa: A002
+    actor = info.context.actor
+    return await _answer(
+        info, SubmitReportPayload, input.report_id, input.adjustments,
+        lambda: report_actions.submit_report(
+            actor, report_pk(input.report_id), input.version, _adjustments(input.adjustments)
+        ),
+    )
+
+
+async def approve_report(info: Info, input: ApproveReportInput) -> ApproveReportPayload:  # noqa: A002
+    actor = info.context.actor
+    return await _answer(
+        info, ApproveReportPayload, input.report_id, [],
+        lambda: report_actions.approve_report(actor, report_pk(input.report_id), input.version, input.comment),
+    )
+
+
+async def reject_report(info: Info, input: RejectReportInput) -> RejectReportPayload:  # noqa: A002
+    actor = info.context.actor
+    return await _answer(
+        info, RejectReportPayload, input.report_id, [],
+        lambda: report_actions.reject_report(actor, report_pk(input.report_id), input.version, input.reason),
+    )
+
+
+async def _answer(
+    info: Info,
+    payload: Callable[..., Payload],
+    report_id: str,
+    adjustments: list[AdjustmentInput],
+    action: Callable[[], Awaitable[Any]],
+) -> Payload:
+    # Fresh loaders: a second mutation in the same request must not see cached lines.
+    info.context.renew_loaders()
+    _, problems = await attempt(action)
+    errors = user_errors(problems, [a.line_item_id for a in adjustments])
+    return payload(report=await _report_now(info, report_id), errors=errors)
+
+
+def _adjustments(given: list[AdjustmentInput]) -> list[Adjustment]:
+    """The adjustments with decoded line ids. An ID that is not a line item's gets a
+    negative stand-in that matches no line, so it is reported as UNKNOWN_LINE_ITEM at
+    its index, together with every other invalid adjustment."""
+    return [
+        Adjustment(
+            line_item_id=ids.decode_as(ids.LINE_ITEM, a.line_item_id) or -(index + 1),
+            chargeable_units=a.chargeable_units,
+            comment=a.comment,
+        )
+        for index, a in enumerate(within_limit(given, "adjustments"))
+    ]
+
+
+async def _report_now(info: Info, report_id: str) -> BillingReport | None:
+    pk = ids.decode_as(ids.BILLING_REPORT, report_id)
+    if pk is None or not info.context.can_read_reports:
+        return None
+    view = await reads.visible_report(info.context.actor, pk)
+    return None if view is None else BillingReport.from_view(view)

@@ -1,0 +1,115 @@
+"""The assembled schema: root ``Query`` and ``Mutation`` (SPEC §8), and its extensions.
+
+``schema`` is the production schema (introspection off, no "did you mean"
+suggestions); ``billing-reports export-schema`` prints ``schema.as_str()``.
+``make_schema(debug=True)`` is the same API with introspection and suggestions, for
+development (the server uses it with ``BILLING_REPORTS_DEBUG=1``).
+
+Subscriptions (``reportEvents``) will be a ``Subscription`` root here; the
+``ReportEventFilter`` input is already part of the contract.
+"""
+
+from __future__ import annotations
+
+import strawberry
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxTokensLimiter,
+    ParserCache,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.extensions.max_aliases import create_validator as aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.schema.config import StrawberryConfig
+
+from resolvers import node, platform_mutations, queries, report_mutations
+from schema.channel import Customer, Organization
+from schema.errors import should_mask_error
+from schema.history import ReportEvent
+from schema.inputs import ReportEventFilter
+from schema.line_items import LineItem
+from schema.node import Node
+from schema.pagination import Connection
+from schema.payloads import (
+    ApproveReportPayload,
+    GenerateReportsPayload,
+    RecordUsagePayload,
+    RejectReportPayload,
+    SaveReportDraftPayload,
+    SubmitReportPayload,
+)
+from schema.periods import BillingPeriod
+from schema.reports import BillingReport
+from schema.viewer import Viewer
+
+# Limits refused before execution (ENGINEERING §6; graphql-armor's defaults).
+MAX_DEPTH = 10
+MAX_ALIASES = 15
+MAX_TOKENS = 1000
+# Distinct operation texts whose parse and validation are cached (clients send few).
+CACHE_SIZE = 256
+
+# The rules are built once: ValidationCache keys on them, and Strawberry's QueryDepthLimiter
+# and MaxAliasesLimiter would build new rule classes per request (the cache would never hit).
+_LIMIT_RULES = (depth_rule(MAX_DEPTH, None), aliases_rule(MAX_ALIASES))
+_PRODUCTION_RULES = (*_LIMIT_RULES, NoSchemaIntrospectionCustomRule)
+
+
+@strawberry.type
+class Query:
+    viewer: Viewer = strawberry.field(resolver=queries.viewer, description="Who the caller is.")
+    billing_periods: Connection[BillingPeriod] = strawberry.field(resolver=queries.billing_periods)
+    reports: Connection[BillingReport] = strawberry.field(resolver=queries.reports)
+    report: BillingReport | None = strawberry.field(resolver=queries.report)
+    node: Node | None = strawberry.field(resolver=node.node, description="Any object by its global ID.")
+
+
+@strawberry.type
+class Mutation:
+    save_report_draft: SaveReportDraftPayload = strawberry.mutation(
+        resolver=report_mutations.save_report_draft,
+        description="Tier 2 owner: save adjustments; the status does not change.",
+    )
+    submit_report: SubmitReportPayload = strawberry.mutation(
+        resolver=report_mutations.submit_report,
+        description="Tier 2 owner: apply the adjustments and submit for review, atomically.",
+    )
+    approve_report: ApproveReportPayload = strawberry.mutation(
+        resolver=report_mutations.approve_report, description="Parent Tier 1: approve (final)."
+    )
+    reject_report: RejectReportPayload = strawberry.mutation(
+        resolver=report_mutations.reject_report,
+        description="Parent Tier 1: send the report back to the Tier 2 partner, with a reason.",
+    )
+    record_usage: RecordUsagePayload = strawberry.mutation(
+        resolver=platform_mutations.record_usage, description="Platform (usage:write): store daily usage."
+    )
+    generate_reports: GenerateReportsPayload = strawberry.mutation(
+        resolver=platform_mutations.generate_reports,
+        description="Platform (reports:generate): generate a period's reports, or regenerate editable ones.",
+    )
+
+
+def make_schema(*, debug: bool = False) -> strawberry.Schema:
+    rules = list(_LIMIT_RULES if debug else _PRODUCTION_RULES)
+    extensions: list[type[SchemaExtension] | object] = [
+        lambda: MaskErrors(should_mask_error=should_mask_error),
+        lambda: MaxTokensLimiter(MAX_TOKENS),  # before ParserCache: it sets the parser's limit
+        lambda: ParserCache(maxsize=CACHE_SIZE),
+        lambda: AddValidationRules(rules),  # depth, aliases, and introspection off in production
+        lambda: ValidationCache(maxsize=CACHE_SIZE),
+    ]
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        # Reachable only through the Node interface or not yet through any field.
+        types=[Organization, Customer, BillingPeriod, BillingReport, LineItem, ReportEvent, ReportEventFilter],
+        extensions=extensions,  # type: ignore[arg-type]
+        config=StrawberryConfig(disable_field_suggestions=not debug),
+    )
+
+
+schema = make_schema()

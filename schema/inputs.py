@@ -1,0 +1,98 @@
+"""Input types. Their names are part of the contract (SPEC §8): clients write them in operations.
+
+IDs are global IDs as the API returns them. Optional text that a rule may require
+(a comment when lowering, a reason when rejecting) is nullable here, so that leaving
+it out gets the rule's own error code (``COMMENT_REQUIRED``, ``REASON_REQUIRED``)
+in the payload rather than a schema error.
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from schema.enums import ReportStatus
+
+
+@strawberry.input(description="Narrows `reports`; every given condition must hold.")
+class ReportFilter:
+    period: str | None = strawberry.field(default=None, description='A period label, "YYYY-MM".')
+    statuses: list[ReportStatus] | None = strawberry.field(default=None, description="Any of these statuses.")
+    partner_id: strawberry.ID | None = strawberry.field(default=None, description="One Tier 2 partner's reports.")
+
+
+@strawberry.input(description="Narrows a report's `lineItems`; every given condition must hold.")
+class LineItemFilter:
+    customer_id: strawberry.ID | None = strawberry.field(default=None, description="One customer's lines.")
+    solution_code: str | None = strawberry.field(default=None, description="One solution's lines.")
+    adjusted: bool | None = strawberry.field(
+        default=None,
+        description="true: only lines whose chargeable units were lowered below the used units; "
+        "false: only the others.",
+    )
+
+
+@strawberry.input(description="For the `reportEvents` subscription: every given condition must hold.")
+class ReportEventFilter:
+    period: str | None = strawberry.field(default=None, description='A period label, "YYYY-MM".')
+    partner_id: strawberry.ID | None = strawberry.field(default=None, description="One Tier 2 partner's reports.")
+
+
+@strawberry.input(description="The chargeable units of one line, and the reason when they are lowered.")
+class AdjustmentInput:
+    line_item_id: strawberry.ID
+    chargeable_units: int = strawberry.field(description="0 to the line's used units.")
+    comment: str | None = strawberry.field(
+        default=None, description="Needed (1 to 1,000 characters) when chargeable units are below the used units."
+    )
+
+
+@strawberry.input
+class SaveReportDraftInput:
+    report_id: strawberry.ID
+    version: int = strawberry.field(description="The report's version the client last saw.")
+    adjustments: list[AdjustmentInput] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="Applies the adjustments and submits, atomically.")
+class SubmitReportInput:
+    report_id: strawberry.ID
+    version: int = strawberry.field(description="The report's version the client last saw.")
+    adjustments: list[AdjustmentInput] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class ApproveReportInput:
+    report_id: strawberry.ID
+    version: int = strawberry.field(description="The report's version the client last saw.")
+    comment: str | None = None
+
+
+@strawberry.input
+class RejectReportInput:
+    report_id: strawberry.ID
+    version: int = strawberry.field(description="The report's version the client last saw.")
+    reason: str | None = strawberry.field(
+        default=None, description="Required: why the report goes back (1 to 1,000 characters)."
+    )
+
+
+@strawberry.input(description="One day of one customer's use of one solution.")
+class UsageRecordInput:
+    customer_id: strawberry.ID
+    solution_code: str
+    day: str = strawberry.field(description='An ISO date, "YYYY-MM-DD" (UTC calendar day).')
+    provisioned_units: int
+    used_units: int
+    allocated_credits: str = strawberry.field(description='A decimal string with at most 4 places, e.g. "12.5".')
+
+
+@strawberry.input
+class RecordUsageInput:
+    records: list[UsageRecordInput] = strawberry.field(
+        description="At most 5,000. Each is checked on its own: valid ones are stored, invalid ones reported."
+    )
+
+
+@strawberry.input
+class GenerateReportsInput:
+    period: str = strawberry.field(description='"YYYY-MM"')

@@ -1,0 +1,20 @@
+"""Scope checks for reading. Actions check their own scopes in the workflow.
+
+Reading reports (and what hangs off them: periods, lines, history, the channel's
+organizations and customers) needs ``reports:read``. A valid token without it gets a
+top-level ``FORBIDDEN`` error on the field it asked for; ``viewer`` stays open so a
+client can see which scopes its token has.
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from schema.context import Context
+from schema.errors import ApiError
+from workflow.core.errors import ErrorCode
+
+
+def require_reports_read(info: strawberry.Info[Context, None]) -> None:
+    if not info.context.can_read_reports:
+        raise ApiError(ErrorCode.FORBIDDEN, "reading reports needs the reports:read scope")

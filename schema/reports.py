@@ -1,0 +1,129 @@
+"""``BillingReport``: one Tier 2 partner's report for one period, its lines, totals and history.
+
+A report object is built from a ``ReportView`` the caller was allowed to read; its lines,
+totals and history come through the request's batch loaders (keyed by report id), so
+a page of reports costs the same few queries as one report.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from schema import ids
+from schema.channel import Organization
+from schema.context import Context
+from schema.enums import ReportAction, ReportStatus
+from schema.history import ReportEvent
+from schema.inputs import LineItemFilter
+from schema.line_items import LineItem
+from schema.node import Node
+from schema.pagination import Connection, connection, decode_cursor, encode_cursor, key_id, page_size
+from schema.periods import BillingPeriod
+from workflow.core.credits import format_credits
+from workflow.core.machine import available_actions
+from workflow.reads import ReportView
+from workflow.report_contents import LineFilter, LineView, Totals
+
+_LINE_CURSOR = "line"
+
+
+@strawberry.type(description="Sums over all lines of a report, whatever filter a line page uses.")
+class ReportTotals:
+    line_count: int
+    provisioned_units: int
+    used_units: int
+    over_provisioned_units: int
+    chargeable_units: int
+    allocated_credits: str = strawberry.field(description='A decimal with 4 places, e.g. "1234.5000".')
+
+    @classmethod
+    def from_view(cls, totals: Totals) -> "ReportTotals":
+        return cls(
+            line_count=totals.line_count,
+            provisioned_units=totals.provisioned_units,
+            used_units=totals.used_units,
+            over_provisioned_units=totals.over_provisioned_units,
+            chargeable_units=totals.chargeable_units,
+            allocated_credits=format_credits(totals.credits_e4),
+        )
+
+
+@strawberry.type(description="The billing report of one Tier 2 partner for one period.")
+class BillingReport(Node):
+    period: BillingPeriod
+    partner: Organization = strawberry.field(description="The Tier 2 partner whose report it is.")
+    status: ReportStatus
+    version: int = strawberry.field(description="Grows with every change; every mutation carries it.")
+    generated_at: datetime = strawberry.field(description="When the report was first generated.")
+    submission_deadline: datetime = strawberry.field(
+        description="When the report is submitted automatically if the partner has not submitted it."
+    )
+    submitted_at: datetime | None
+    reviewed_at: datetime | None
+    view: strawberry.Private[ReportView]
+
+    @strawberry.field(description="The report's lines, in generation order.")
+    async def line_items(
+        self,
+        info: strawberry.Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        filter: LineItemFilter | None = None,  # noqa: A002 - the contract's argument name
+    ) -> Connection[LineItem]:
+        size = page_size(first)
+        after_id = decode_cursor(_LINE_CURSOR, after, key_id)
+        page = await info.context.loaders.line_pages.load((self.view.id, size, after_id, _line_filter(filter)))
+        return connection(
+            page.items,
+            total_count=page.total_count,
+            has_next_page=page.has_next_page,
+            after=after,
+            cursor_of=_line_cursor,
+            node_of=LineItem.from_view,
+        )
+
+    @strawberry.field
+    async def totals(self, info: strawberry.Info[Context, None]) -> ReportTotals:
+        return ReportTotals.from_view(await info.context.loaders.totals.load(self.view.id))
+
+    @strawberry.field(description="Every step of the report, oldest first.")
+    async def history(self, info: strawberry.Info[Context, None]) -> list[ReportEvent]:
+        events = await info.context.loaders.histories.load(self.view.id)
+        return [ReportEvent.from_view(event, report=self) for event in events]
+
+    @strawberry.field(description="What the caller may do with the report now; a front end offers only these.")
+    def available_actions(self, info: strawberry.Info[Context, None]) -> list[ReportAction]:
+        return available_actions(self.view.status, self.view.ownership, info.context.actor)
+
+    @classmethod
+    def from_view(cls, view: ReportView) -> "BillingReport":
+        return cls(
+            id=strawberry.ID(ids.encode(ids.BILLING_REPORT, view.id)),
+            period=BillingPeriod.from_view(view.period),
+            partner=Organization.from_view(view.partner),
+            status=view.status,
+            version=view.version,
+            generated_at=view.generated_at,
+            submission_deadline=view.submission_deadline,
+            submitted_at=view.submitted_at,
+            reviewed_at=view.reviewed_at,
+            view=view,
+        )
+
+
+def _line_cursor(line: LineView) -> str:
+    return encode_cursor(_LINE_CURSOR, [line.id])
+
+
+def _line_filter(given: LineItemFilter | None) -> LineFilter:
+    if given is None:
+        return LineFilter()
+    customer_id = None
+    if given.customer_id is not None:
+        # An ID that is not a customer's matches no line (ids are positive).
+        customer_id = ids.decode_as(ids.CUSTOMER, given.customer_id) or -1
+    return LineFilter(customer_id=customer_id, solution_code=given.solution_code, adjusted=given.adjusted)
+
+

@@ -1,0 +1,55 @@
+"""From ``Authorization: Bearer <token>`` to an ``Actor``; the refusal a request without one gets.
+
+Every HTTP request to ``/graphql`` is authenticated before anything else is read: a
+missing, malformed, unknown, expired or revoked token gets **401** with a GraphQL
+body (``{"data": null, "errors": [{"message", "extensions": {"code":
+"UNAUTHENTICATED"}}]}``) and a ``WWW-Authenticate: Bearer`` header, and nothing of
+the operation is parsed or answered.
+"""
+
+from __future__ import annotations
+
+import orjson
+from starlette.requests import HTTPConnection
+from starlette.responses import Response
+
+from schema.errors import UNAUTHENTICATED
+from workflow import tokens
+from workflow.core.actors import Actor
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization`` value (the scheme is case-insensitive)."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return token
+
+
+async def actor_of(connection: HTTPConnection) -> Actor | None:
+    return await tokens.authenticate(bearer_token(connection.headers.get("authorization")))
+
+
+_UNAUTHENTICATED_BODY = orjson.dumps(
+    {
+        "data": None,
+        "errors": [
+            {
+                "message": "a valid API token is needed: Authorization: Bearer <token>",
+                "extensions": {"code": UNAUTHENTICATED},
+            }
+        ],
+    }
+)
+
+
+def unauthenticated() -> Response:
+    return Response(
+        _UNAUTHENTICATED_BODY,
+        status_code=401,
+        media_type="application/json",
+        headers={"WWW-Authenticate": 'Bearer realm="billing-reports"'},
+    )

@@ -1,0 +1,70 @@
+"""The ``/graphql`` HTTP endpoint: Strawberry's ASGI view, authenticated first, JSON everywhere.
+
+What it adds to Strawberry's view:
+- the bearer token is checked before the body is even read (``server.auth``): no valid
+  token, a 401 with ``UNAUTHENTICATED`` and nothing else;
+- the context (``schema.context.Context``) carries the actor and per-request loaders;
+- refusals of the transport (non-JSON body, wrong content type, batching, a mutation
+  over GET, ...) are GraphQL-shaped JSON with ``extensions.code = "BAD_REQUEST"`` and
+  Strawberry's status (400, 404, 405), not plain text;
+- orjson encodes and decodes.
+
+Queries and mutations go over POST only; batching is off (Strawberry's default).
+In debug mode, GET with ``Accept: text/html`` serves GraphiQL (the page itself needs no
+token; its requests do).
+"""
+
+from __future__ import annotations
+
+import orjson
+from cross_web import HTTPException  # what Strawberry 0.34x views raise (cross-web is its dependency)
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.schema import BaseSchema
+
+from schema.context import Context
+from server.auth import actor_of, unauthenticated
+
+BAD_REQUEST = "BAD_REQUEST"
+
+
+class GraphQLView(GraphQL[Context, None]):
+    def __init__(self, schema: BaseSchema, *, debug: bool = False) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if debug else None,
+            allow_queries_via_get=False,
+            multipart_uploads_enabled=False,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # subscriptions (WebSocket) will authenticate in on_ws_connect
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        response = await self._respond(request)
+        await response(scope, receive, send)
+
+    async def _respond(self, request: Request) -> Response:
+        if self.graphql_ide and request.method == "GET" and "text/html" in request.headers.get("accept", ""):
+            return await self.render_graphql_ide(request)
+        actor = await actor_of(request)
+        if actor is None:
+            return unauthenticated()
+        try:
+            return await self.run(request, context=Context(actor=actor, request=request))
+        except HTTPException as error:
+            return transport_error(error.status_code, error.reason)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
+
+
+def transport_error(status_code: int, reason: str) -> Response:
+    body = {"data": None, "errors": [{"message": reason, "extensions": {"code": BAD_REQUEST}}]}
+    return Response(orjson.dumps(body), status_code=status_code, media_type="application/json")

@@ -1,0 +1,234 @@
+"""The read side of the API: what a principal may see of reports, periods and the channel.
+
+Every function takes the ``Actor`` and filters with ``workflow.visibility``, so a
+report, period, organization or customer of another tenant is simply absent (None, or
+not in the page), exactly like one that does not exist. The contents of a report
+(lines, totals, history) are read by ``workflow.report_contents`` for reports that came
+out of these functions.
+
+Reads return plain frozen dataclasses (``*View``), built from ``values()`` rows: no
+model instances, no lazy relations, so a caller can never issue a query per row by
+accident. Lists use keyset pagination: the caller passes the key of the last row it
+has (``after``) and gets at most ``first`` rows plus whether more follow.
+
+Scopes are not checked here: reading needs ``reports:read``, which the API checks once
+per request before it calls any of these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+from tortoise.expressions import Q, Subquery
+
+from models import BillingPeriod, BillingReport, Customer, Organization
+from workflow.core.actors import Actor, ReportOwnership
+from workflow.core.deadlines import DEFAULT_DEADLINE_DAYS
+from workflow.core.enums import ReportStatus, Tier
+from workflow.visibility import visible_partners, visible_reports
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationView:
+    id: int
+    name: str
+    tier: Tier
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodView:
+    id: int
+    label: str
+    starts_on: date
+    ends_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class ReportView:
+    id: int
+    period: PeriodView
+    partner: OrganizationView
+    parent_id: int | None  # the partner's Tier 1
+    status: ReportStatus
+    version: int
+    generated_at: datetime
+    submission_deadline: datetime
+    submitted_at: datetime | None
+    reviewed_at: datetime | None
+
+    @property
+    def ownership(self) -> ReportOwnership:
+        return ReportOwnership(partner_id=self.partner.id, parent_id=self.parent_id or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerView:
+    id: int
+    name: str
+    partner_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFilter:
+    """``period`` is a label "YYYY-MM" (already checked by the caller); None means any."""
+
+    period: str | None = None
+    statuses: frozenset[ReportStatus] | None = None
+    partner_id: int | None = None
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    total_count: int
+    has_next_page: bool
+
+
+# The order of report lists: newest period first, then generation order within a period.
+# The keyset of a report is therefore (its period's first day, its id).
+ReportKey = tuple[date, int]
+
+_REPORT_FIELDS = (
+    "id", "status", "version", "generated_at", "submission_deadline", "submitted_at", "reviewed_at",
+    "period_id", "period__label", "period__starts_on", "period__ends_on",
+    "partner_id", "partner__name", "partner__tier", "partner__parent_id",
+)
+
+
+async def visible_report(actor: Actor, report_id: int) -> ReportView | None:
+    found = await visible_reports_by_id(actor, [report_id])
+    return found.get(report_id)
+
+
+async def visible_reports_by_id(actor: Actor, report_ids: Iterable[int]) -> dict[int, ReportView]:
+    wanted = list(set(report_ids))
+    if not wanted:
+        return {}
+    rows = await BillingReport.filter(visible_reports(actor), id__in=wanted).values(*_REPORT_FIELDS)
+    return {row["id"]: _report(row) for row in rows}
+
+
+async def report_page(
+    actor: Actor, report_filter: ReportFilter, first: int, after: ReportKey | None = None
+) -> Page[ReportView]:
+    """One page of the reports ``actor`` sees, newest period first, and how many match in all."""
+    matching = BillingReport.filter(visible_reports(actor), _report_conditions(report_filter))
+    query = matching
+    if after is not None:
+        starts_on, report_id = after
+        query = query.filter(Q(period__starts_on__lt=starts_on) | Q(period__starts_on=starts_on, id__gt=report_id))
+    rows = await query.order_by("-period__starts_on", "id").limit(first + 1).values(*_REPORT_FIELDS)
+    total = await matching.count()
+    return Page([_report(r) for r in rows[:first]], total, len(rows) > first)
+
+
+def report_key(report: ReportView) -> ReportKey:
+    return (report.period.starts_on, report.id)
+
+
+def _report_conditions(report_filter: ReportFilter) -> Q:
+    conditions = Q()
+    if report_filter.period is not None:
+        conditions &= Q(period__label=report_filter.period)
+    if report_filter.statuses is not None:
+        conditions &= Q(status__in=list(report_filter.statuses))
+    if report_filter.partner_id is not None:
+        conditions &= Q(partner_id=report_filter.partner_id)
+    return conditions
+
+
+def _report(row: dict[str, Any]) -> ReportView:
+    return ReportView(
+        id=row["id"],
+        period=PeriodView(row["period_id"], row["period__label"], row["period__starts_on"], row["period__ends_on"]),
+        partner=OrganizationView(row["partner_id"], row["partner__name"], Tier(row["partner__tier"])),
+        parent_id=row["partner__parent_id"],
+        status=ReportStatus(row["status"]),
+        version=row["version"],
+        generated_at=row["generated_at"],
+        submission_deadline=row["submission_deadline"],
+        submitted_at=row["submitted_at"],
+        reviewed_at=row["reviewed_at"],
+    )
+
+
+# --- periods -------------------------------------------------------------------------------
+
+def _visible_periods(actor: Actor) -> Q:
+    """The periods in which ``actor`` sees at least one report (the platform: all)."""
+    if actor.is_system or actor.tier is Tier.PLATFORM:
+        return Q()
+    return Q(id__in=Subquery(BillingReport.filter(visible_reports(actor)).values("period_id")))
+
+
+async def period_page(actor: Actor, first: int, after: date | None = None) -> Page[PeriodView]:
+    """Newest first; a period's key is its first day (one period per month)."""
+    matching = BillingPeriod.filter(_visible_periods(actor))
+    query = matching if after is None else matching.filter(starts_on__lt=after)
+    rows = await query.order_by("-starts_on").limit(first + 1).values("id", "label", "starts_on", "ends_on")
+    total = await matching.count()
+    periods = [PeriodView(r["id"], r["label"], r["starts_on"], r["ends_on"]) for r in rows[:first]]
+    return Page(periods, total, len(rows) > first)
+
+
+async def visible_period(actor: Actor, period_id: int) -> PeriodView | None:
+    row = (
+        await BillingPeriod.filter(_visible_periods(actor), id=period_id)
+        .first()
+        .values("id", "label", "starts_on", "ends_on")
+    )
+    return None if row is None else PeriodView(row["id"], row["label"], row["starts_on"], row["ends_on"])
+
+
+async def deadline_days(actor: Actor) -> int:
+    """The submission window of the caller's channel: its Tier 1's setting, else the default.
+
+    A Tier 2 partner's window is set by its parent; a Tier 1 partner's by itself; the
+    platform sees the default (each report still carries its own deadline).
+    """
+    if actor.tier is Tier.TIER2:
+        org = await Organization.filter(id=actor.organization_id).first().values("parent__deadline_days")
+        days = None if org is None else org["parent__deadline_days"]
+    elif actor.tier is Tier.TIER1:
+        org = await Organization.filter(id=actor.organization_id).first().values("deadline_days")
+        days = None if org is None else org["deadline_days"]
+    else:
+        days = None
+    return days or DEFAULT_DEADLINE_DAYS
+
+
+# --- the channel ---------------------------------------------------------------------------
+
+def _visible_organizations(actor: Actor) -> Q:
+    """Itself, the Tier 2 partners it sees, and (for a Tier 2 partner) its own Tier 1."""
+    if actor.is_system or actor.tier is Tier.PLATFORM:
+        return Q()
+    visible = Q(id=actor.organization_id) | Q(id__in=Subquery(Organization.filter(visible_partners(actor)).values("id")))
+    if actor.tier is Tier.TIER2:
+        visible |= Q(partners__id=actor.organization_id)
+    return visible
+
+
+async def visible_organization(actor: Actor, organization_id: int) -> OrganizationView | None:
+    row = (
+        await Organization.filter(_visible_organizations(actor), id=organization_id)
+        .first()
+        .values("id", "name", "tier")
+    )
+    return None if row is None else OrganizationView(row["id"], row["name"], Tier(row["tier"]))
+
+
+async def visible_customer(actor: Actor, customer_id: int) -> CustomerView | None:
+    partners = Subquery(Organization.filter(visible_partners(actor)).values("id"))
+    row = (
+        await Customer.filter(id=customer_id, partner_id__in=partners)
+        .first()
+        .values("id", "name", "partner_id")
+    )
+    return None if row is None else CustomerView(row["id"], row["name"], row["partner_id"])

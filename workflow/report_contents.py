@@ -1,0 +1,285 @@
+"""The contents of reports: line item pages, totals and history, a batch of reports at a time.
+
+These take the ids of reports the caller has already read through ``workflow.reads``
+(that is where visibility is applied), and answer for all of them in one query each, so
+a page of reports with their lines and history costs the same few queries as one
+report. The single-item lookups at the end (``visible_line_item``,
+``visible_event``) apply visibility themselves.
+
+Line items are ordered by id (generation order) and paged by id; history is oldest
+first and not paged (a report has a handful of steps).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from models import HistoryEntry, HistoryLineChange
+from workflow.core.actors import Actor
+from workflow.core.enums import AggregationRule, ReportEventAction, ReportStatus, Tier
+from workflow.reads import OrganizationView, Page, visible_reports_by_id
+from workflow.sql import as_date, connection, fetch
+
+
+@dataclass(frozen=True, slots=True)
+class LineView:
+    id: int
+    report_id: int
+    customer_id: int
+    customer_name: str
+    solution_code: str
+    solution_name: str
+    solution_billing_unit: str
+    aggregation_rule: AggregationRule
+    name: str
+    billing_unit: str
+    reference_day: date | None
+    provisioned_units: int
+    used_units: int
+    over_provisioned_units: int
+    chargeable_units: int
+    credits_e4: int
+    comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LineFilter:
+    """Narrows a report's lines; every given condition must hold.
+
+    ``adjusted``: True keeps the lines whose chargeable units were lowered below the
+    used units, False the others.
+    """
+
+    customer_id: int | None = None
+    solution_code: str | None = None
+    adjusted: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Sums over all lines of a report, whatever filter a line page used."""
+
+    line_count: int = 0
+    provisioned_units: int = 0
+    used_units: int = 0
+    over_provisioned_units: int = 0
+    chargeable_units: int = 0
+    credits_e4: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeView:
+    line_item_id: int
+    old_chargeable_units: int
+    new_chargeable_units: int
+    old_comment: str | None
+    new_comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    id: int
+    report_id: int
+    action: ReportEventAction
+    from_status: ReportStatus | None
+    to_status: ReportStatus
+    version: int
+    occurred_at: datetime
+    principal_name: str | None  # None: the system acted
+    organization: OrganizationView | None
+    comment: str | None
+    changes: list[ChangeView] = field(default_factory=list)
+
+
+# --- line items ----------------------------------------------------------------------------
+
+_LINES = """
+SELECT * FROM (
+    SELECT li.id, li.report_id, li.customer_id, c.name AS customer_name,
+           s.code AS solution_code, s.name AS solution_name,
+           s.billing_unit AS solution_billing_unit, s.aggregation_rule,
+           li.name, li.billing_unit, li.reference_day, li.provisioned_units, li.used_units,
+           li.over_provisioned_units, li.chargeable_units, li.credits_e4, li.comment,
+           COUNT(*) OVER (PARTITION BY li.report_id) AS total_count,
+           SUM(CASE WHEN li.id > :after THEN 1 ELSE 0 END)
+               OVER (PARTITION BY li.report_id ORDER BY li.id ROWS UNBOUNDED PRECEDING) AS position
+    FROM line_item li
+    JOIN customer c ON c.id = li.customer_id
+    JOIN solution s ON s.id = li.solution_id
+    WHERE li.report_id IN ({report_ids}){conditions}
+) numbered
+WHERE numbered.id > :after AND numbered.position <= :limit
+ORDER BY numbered.report_id, numbered.id
+"""
+
+
+async def line_pages(
+    report_ids: Iterable[int], line_filter: LineFilter, first: int, after: int | None = None
+) -> dict[int, Page[LineView]]:
+    """A page of lines of each report (same filter and cursor for all), in one query.
+
+    ``total_count`` counts the report's lines that pass the filter (not the cursor).
+    """
+    ids = sorted(set(report_ids))
+    pages: dict[int, Page[LineView]] = {rid: Page([], 0, False) for rid in ids}
+    if not ids:
+        return pages
+    params: dict[str, Any] = {"after": after if after is not None else 0, "limit": first + 1}
+    params.update({f"r{n}": rid for n, rid in enumerate(ids)})
+    conditions = ""
+    if line_filter.customer_id is not None:
+        conditions += " AND li.customer_id = :customer_id"
+        params["customer_id"] = line_filter.customer_id
+    if line_filter.solution_code is not None:
+        conditions += " AND s.code = :solution_code"
+        params["solution_code"] = line_filter.solution_code
+    if line_filter.adjusted is not None:
+        conditions += " AND li.chargeable_units < li.used_units" if line_filter.adjusted \
+            else " AND li.chargeable_units >= li.used_units"
+    sql = _LINES.format(report_ids=", ".join(f":r{n}" for n in range(len(ids))), conditions=conditions)
+    rows = await fetch(connection(), sql, **params)
+    grouped: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        grouped.setdefault(row["report_id"], []).append(row)
+    for rid, group in grouped.items():
+        lines = [_line(r) for r in group[:first]]
+        pages[rid] = Page(lines, int(group[0]["total_count"]), len(group) > first)
+    # A report whose page is empty (cursor at the end) still has a total: count it apart.
+    missing = [rid for rid in ids if rid not in grouped]
+    if missing and after is not None:
+        for rid, count in (await _line_counts(missing, line_filter)).items():
+            pages[rid] = Page([], count, False)
+    return pages
+
+
+async def _line_counts(report_ids: Sequence[int], line_filter: LineFilter) -> dict[int, int]:
+    pages = await line_pages(report_ids, line_filter, first=1, after=None)
+    return {rid: page.total_count for rid, page in pages.items()}
+
+
+def _line(row: dict[str, Any]) -> LineView:
+    return LineView(
+        id=row["id"],
+        report_id=row["report_id"],
+        customer_id=row["customer_id"],
+        customer_name=row["customer_name"],
+        solution_code=row["solution_code"],
+        solution_name=row["solution_name"],
+        solution_billing_unit=row["solution_billing_unit"],
+        aggregation_rule=AggregationRule(row["aggregation_rule"]),
+        name=row["name"],
+        billing_unit=row["billing_unit"],
+        reference_day=as_date(row["reference_day"]),
+        provisioned_units=row["provisioned_units"],
+        used_units=row["used_units"],
+        over_provisioned_units=row["over_provisioned_units"],
+        chargeable_units=row["chargeable_units"],
+        credits_e4=row["credits_e4"],
+        comment=row["comment"],
+    )
+
+
+async def visible_line_item(actor: Actor, line_item_id: int) -> LineView | None:
+    rows = await fetch(connection(), _LINES.format(report_ids=_REPORT_OF_LINE, conditions=" AND li.id = :line_id"),
+                       after=0, limit=1, line_id=line_item_id)
+    if not rows or not await visible_reports_by_id(actor, [rows[0]["report_id"]]):
+        return None
+    return _line(rows[0])
+
+
+_REPORT_OF_LINE = "SELECT report_id FROM line_item WHERE id = :line_id"
+
+
+# --- totals --------------------------------------------------------------------------------
+
+_TOTALS = """
+SELECT report_id, COUNT(*) AS line_count,
+       SUM(provisioned_units) AS provisioned_units, SUM(used_units) AS used_units,
+       SUM(over_provisioned_units) AS over_provisioned_units,
+       SUM(chargeable_units) AS chargeable_units, SUM(credits_e4) AS credits_e4
+FROM line_item WHERE report_id IN ({report_ids})
+GROUP BY report_id
+"""
+
+
+async def totals(report_ids: Iterable[int]) -> dict[int, Totals]:
+    ids = sorted(set(report_ids))
+    result = {rid: Totals() for rid in ids}
+    if not ids:
+        return result
+    sql = _TOTALS.format(report_ids=", ".join(f":r{n}" for n in range(len(ids))))
+    for row in await fetch(connection(), sql, **{f"r{n}": rid for n, rid in enumerate(ids)}):
+        # PostgreSQL sums BIGINT as NUMERIC: back to exact Python ints.
+        result[row["report_id"]] = Totals(
+            *(int(row[name]) for name in (
+                "line_count", "provisioned_units", "used_units", "over_provisioned_units",
+                "chargeable_units", "credits_e4",
+            ))
+        )
+    return result
+
+
+# --- history -------------------------------------------------------------------------------
+
+_EVENT_FIELDS = (
+    "id", "report_id", "action", "from_status", "to_status", "version", "occurred_at", "comment",
+    "principal__name", "organization__id", "organization__name", "organization__tier",
+)
+_CHANGE_FIELDS = (
+    "entry_id", "line_item_id", "old_chargeable_units", "new_chargeable_units", "old_comment", "new_comment",
+)
+
+
+async def histories(report_ids: Iterable[int]) -> dict[int, list[EventView]]:
+    """Each report's history, oldest first, with the line changes of each entry."""
+    ids = sorted(set(report_ids))
+    result: dict[int, list[EventView]] = {rid: [] for rid in ids}
+    if not ids:
+        return result
+    rows = await HistoryEntry.filter(report_id__in=ids).order_by("id").values(*_EVENT_FIELDS)
+    changes = await _changes_of(HistoryLineChange.filter(entry__report_id__in=ids))
+    for row in rows:
+        result[row["report_id"]].append(_event(row, changes.get(row["id"], [])))
+    return result
+
+
+async def visible_event(actor: Actor, event_id: int) -> EventView | None:
+    row = await HistoryEntry.filter(id=event_id).first().values(*_EVENT_FIELDS)
+    if row is None or not await visible_reports_by_id(actor, [row["report_id"]]):
+        return None
+    changes = await _changes_of(HistoryLineChange.filter(entry_id=event_id))
+    return _event(row, changes.get(event_id, []))
+
+
+async def _changes_of(query: Any) -> dict[int, list[ChangeView]]:
+    by_entry: dict[int, list[ChangeView]] = {}
+    for c in await query.order_by("id").values(*_CHANGE_FIELDS):
+        by_entry.setdefault(c["entry_id"], []).append(
+            ChangeView(c["line_item_id"], c["old_chargeable_units"], c["new_chargeable_units"],
+                       c["old_comment"], c["new_comment"])
+        )
+    return by_entry
+
+
+def _event(row: dict[str, Any], changes: list[ChangeView]) -> EventView:
+    organization = None
+    if row["organization__id"] is not None:
+        organization = OrganizationView(
+            row["organization__id"], row["organization__name"], Tier(row["organization__tier"])
+        )
+    return EventView(
+        id=row["id"],
+        report_id=row["report_id"],
+        action=ReportEventAction(row["action"]),
+        from_status=None if row["from_status"] is None else ReportStatus(row["from_status"]),
+        to_status=ReportStatus(row["to_status"]),
+        version=row["version"],
+        occurred_at=row["occurred_at"],
+        principal_name=row["principal__name"],
+        organization=organization,
+        comment=row["comment"],
+        changes=changes,
+    )
