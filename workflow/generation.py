@@ -22,7 +22,7 @@ from tortoise.transactions import in_transaction
 
 from models import BillingPeriod, BillingReport, LineItem
 from workflow import generation_sql as q
-from workflow.core.actors import Actor
+from workflow.core.actors import Actor, is_platform_with
 from workflow.core.adjustments import LineChange, keeps_adjustment
 from workflow.core.deadlines import DEFAULT_DEADLINE_DAYS, report_deadline
 from workflow.core.enums import EDITABLE_STATUSES, ReportEventAction, ReportStatus, Scope
@@ -46,8 +46,8 @@ async def generate_reports(
     actor: Actor, period_label: str, now: datetime | None = None
 ) -> GenerationResult:
     """Create the period's missing reports and regenerate its editable ones."""
-    if not (actor.is_system or actor.has(Scope.REPORTS_GENERATE)):
-        raise Forbidden("generating reports needs the reports:generate scope")
+    if not is_platform_with(actor, Scope.REPORTS_GENERATE):
+        raise Forbidden("only the platform, with the reports:generate scope, generates reports")
     month = Month.parse(period_label)  # PeriodError is a ValueError: the caller reports it
     now = now or datetime.now(UTC)
     async with in_transaction() as conn:
@@ -159,6 +159,14 @@ async def _regenerate_one(
         updated.append(line)
     if not (updated or added):
         return False
+    # Compare-and-set on the version, as every step does: a report that moved since it
+    # was read (submitted by a writer the lock did not stop) is left as it now stands.
+    moved = await BillingReport.filter(id=report.id, version=report.version, status=report.status).using_db(
+        conn
+    ).update(version=report.version + 1)
+    if moved != 1:
+        return False
+    report.version += 1
     if updated:
         await LineItem.bulk_update(
             updated,
@@ -167,8 +175,6 @@ async def _regenerate_one(
         )
     if added:
         await LineItem.bulk_create(added, using_db=conn)
-    report.version += 1
-    await BillingReport.filter(id=report.id).using_db(conn).update(version=report.version)
     summary = f"{len(updated)} line(s) recomputed, {len(added)} added"
     if dropped:
         summary += f", {len(dropped)} adjustment(s) dropped: now above the new used units"

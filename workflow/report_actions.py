@@ -8,8 +8,9 @@
 Each runs the same steps (``_run``): load the report the actor can see (else
 ``NotFound``) and lock it on PostgreSQL; check who asks (``Forbidden``); check the
 client's version (``VersionConflict``); trigger the machine (``InvalidTransition``);
-validate and apply adjustments (``InvalidInput``, every bad line listed); bump the
-version with a compare-and-set on it; write the history entry. Any error rolls back all.
+validate the input, the comment or reason and then the adjustments (``InvalidInput``,
+every bad line listed), and apply it; bump the version with a compare-and-set on it;
+write the history entry. Any error rolls back all.
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ class ActionRequest:
     version: int
     adjustments: list[Adjustment] = field(default_factory=list)
     comment: str | None = None
+    # How the comment is named to the client, and whether the action needs one (a reason).
+    comment_field: str = "comment"
+    comment_required: bool = False
 
 
 async def save_report_draft(
@@ -63,15 +67,15 @@ async def submit_report(
 
 
 async def approve_report(actor: Actor, report_id: int, version: int, comment: str | None = None) -> BillingReport:
-    note = _optional_text(comment, "comment")
-    return await _run(actor, ActionRequest("approve", ReportEventAction.APPROVED, report_id, version, comment=note))
+    return await _run(actor, ActionRequest("approve", ReportEventAction.APPROVED, report_id, version, comment=comment))
 
 
 async def reject_report(actor: Actor, report_id: int, version: int, reason: str | None) -> BillingReport:
-    note = _optional_text(reason, "reason")
-    if note is None:
-        raise InvalidInput([Problem(ErrorCode.REASON_REQUIRED, "rejecting a report needs a reason", field="reason")])
-    return await _run(actor, ActionRequest("reject", ReportEventAction.REJECTED, report_id, version, comment=note))
+    return await _run(
+        actor,
+        ActionRequest("reject", ReportEventAction.REJECTED, report_id, version, comment=reason,
+                      comment_field="reason", comment_required=True),
+    )
 
 
 async def _run(actor: Actor, request: ActionRequest, now: datetime | None = None) -> BillingReport:
@@ -87,6 +91,9 @@ async def _run(actor: Actor, request: ActionRequest, now: datetime | None = None
             )
         from_status = report.status
         fire(request.trigger, subject, actor)
+        # The input is checked last, so that a principal who may not act, or not now,
+        # learns that first (and a stranger learns nothing from a missing reason).
+        note = _note(request)
         changes = await _apply_adjustments(conn, report, request.adjustments)
         await _advance(conn, report, subject.status, request.trigger, now)
         await record_step(
@@ -96,7 +103,7 @@ async def _run(actor: Actor, request: ActionRequest, now: datetime | None = None
             from_status=from_status,
             actor=actor,
             occurred_at=now,
-            comment=request.comment,
+            comment=note,
             changes=changes,
         )
     return report
@@ -160,11 +167,16 @@ async def _advance(
         setattr(report, name, value)
 
 
-def _optional_text(text: str | None, field_name: str) -> str | None:
-    note = normalize_comment(text)
+def _note(request: ActionRequest) -> str | None:
+    """The action's comment or reason, stripped; blank is none."""
+    note = normalize_comment(request.comment)
+    name = request.comment_field
+    if note is None and request.comment_required:
+        raise InvalidInput([Problem(ErrorCode.REASON_REQUIRED,
+                                    f"a {name} is required to {request.trigger.replace('_', ' ')} a report",
+                                    field=name)])
     if note is not None and len(note) > MAX_COMMENT_LENGTH:
         raise InvalidInput(
-            [Problem(ErrorCode.COMMENT_TOO_LONG, f"a {field_name} is at most {MAX_COMMENT_LENGTH} characters",
-                     field=field_name)]
+            [Problem(ErrorCode.COMMENT_TOO_LONG, f"a {name} is at most {MAX_COMMENT_LENGTH} characters", field=name)]
         )
     return note

@@ -13,7 +13,7 @@ from datetime import date
 from tortoise.transactions import in_transaction
 
 from models import Customer, DailyUsage, Solution
-from workflow.core.actors import Actor
+from workflow.core.actors import Actor, is_platform_with
 from workflow.core.credits import CreditsError, parse_credits, to_e4
 from workflow.core.enums import Scope
 from workflow.core.errors import ErrorCode, Forbidden, Problem
@@ -41,8 +41,8 @@ class UsageResult:
 
 
 async def record_usage(actor: Actor, records: list[UsageRecord]) -> UsageResult:
-    if not actor.has(Scope.USAGE_WRITE):
-        raise Forbidden("recording usage needs the usage:write scope")
+    if not is_platform_with(actor, Scope.USAGE_WRITE):
+        raise Forbidden("only the platform, with the usage:write scope, records usage")
     customer_ids = {r.customer_id for r in records if r.customer_id is not None}
     codes = {r.solution_code for r in records}
     known_customers = set(await Customer.filter(id__in=customer_ids).values_list("id", flat=True))

@@ -50,6 +50,15 @@ class Role(str, Enum):
     STRANGER = "STRANGER"  # anyone else: the report does not exist for them
 
 
+def is_platform_with(actor: Actor, scope: Scope) -> bool:
+    """The platform's own duties (usage feed, generation): its tier AND the scope.
+
+    A scope alone is not enough: a Tier 1 or Tier 2 token that somehow carried
+    ``usage:write`` must still not write another tenant's usage.
+    """
+    return actor.is_system or (actor.tier is Tier.PLATFORM and actor.has(scope))
+
+
 def role_of(actor: Actor, report: ReportOwnership) -> Role:
     if actor.is_system:
         return Role.SYSTEM

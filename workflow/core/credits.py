@@ -11,8 +11,9 @@ from decimal import Decimal, InvalidOperation
 
 SCALE = 10_000
 QUANTUM = Decimal("0.0001")
-# 10^14 credits: far beyond any real usage, and sums of a month of lines stay in 64 bits.
-MAX_CREDITS = Decimal("100000000000000")
+# 10^13 credits a day: far beyond any real usage, and a DAILY_SUM line of 31 such days
+# (3.1 * 10^18 ten-thousandths) still fits the BIGINT it is stored in (< 9.2 * 10^18).
+MAX_CREDITS = Decimal("10000000000000")
 
 
 class CreditsError(ValueError):

@@ -1,9 +1,11 @@
 """Submission deadlines (SPEC §6).
 
-A report is due at the end (UTC) of day N of the month after its period, or of the N-th
-day after the day it was first generated, whichever is later; N is 5 unless the Tier 1
-partner set its own. "End of day" is 23:59:59 UTC: the deadline has passed once the
-clock is strictly after it.
+A report is due at the end (UTC) of day N of the month after its period, or at the end
+of a window of N days starting the day it was first generated, whichever is later; N is
+5 unless the Tier 1 partner set its own. So a report generated on the 1st is due at the
+end of the 5th, as SPEC §6 says, and one generated late on the 20th gets the same five
+days (20th..24th). "End of day" is 23:59:59 UTC: the deadline has passed once the clock
+is strictly after it.
 """
 
 from __future__ import annotations
@@ -26,4 +28,6 @@ def period_deadline(period: Month, days: int = DEFAULT_DEADLINE_DAYS) -> datetim
 
 
 def report_deadline(period: Month, first_generated_on: date, days: int = DEFAULT_DEADLINE_DAYS) -> datetime:
-    return max(period_deadline(period, days), end_of_day(first_generated_on + timedelta(days=days)))
+    # The generation day counts as the window's first day, as the 1st does for an on-time report.
+    late_window = end_of_day(first_generated_on + timedelta(days=days - 1))
+    return max(period_deadline(period, days), late_window)

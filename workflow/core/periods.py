@@ -7,7 +7,7 @@ from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date
 
-_LABEL = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_LABEL = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$", re.ASCII)  # ASCII: no other scripts' digits
 
 
 class PeriodError(ValueError):

@@ -1,0 +1,64 @@
+# billing-reports: the everyday commands. Needs only Python 3.11+ (with venv and pip).
+#
+#   make demo           install, load the demo world into a fresh demo.sqlite3, serve it
+#   make test           install with the test extras, run the whole test suite
+#   make test-postgres  the same suite on PostgreSQL (TEST_DATABASE_URL, see README)
+#   make lint           the import-layer contracts (import-linter)
+#   make schema         write the GraphQL SDL to schema.graphql
+#   make ci             what CI runs (.ci/run)
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_DB ?= demo.sqlite3
+TEST_DATABASE_URL_PG ?= postgres://postgres@127.0.0.1:5432/billing_reports_test
+
+.PHONY: demo serve test test-postgres lint schema ci install install-test clean
+
+# Stamps: reinstall only when pyproject.toml changes.
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "billing-reports needs Python 3.11 or newer: make PYTHON=python3.11 ...")'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+demo: install
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	DATABASE_URL=sqlite://$(DEMO_DB) $(BIN)/billing-reports migrate
+	DATABASE_URL=sqlite://$(DEMO_DB) $(BIN)/billing-reports demo --json > demo.json
+	@cat demo.json; echo
+	@echo "The demo world and its tokens are in demo.json. Serving http://$(HOST):$(PORT)/graphql (Ctrl-C stops)." >&2
+	DATABASE_URL=sqlite://$(DEMO_DB) $(BIN)/billing-reports serve --host $(HOST) --port $(PORT)
+
+serve: install
+	$(BIN)/billing-reports serve --host $(HOST) --port $(PORT)
+
+test: install-test
+	$(BIN)/python -m pytest -q
+
+test-postgres: install-test
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(TEST_DATABASE_URL_PG)} $(BIN)/python -m pytest -q
+
+lint: install-test
+	$(BIN)/lint-imports
+
+schema: install
+	$(BIN)/billing-reports export-schema --output schema.graphql
+
+ci:
+	bash .ci/run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .import_linter_cache .hypothesis *.egg-info
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm demo.json

@@ -1,0 +1,51 @@
+"""Tenancy (SPEC §2): who sees which reports and partners. Anything else does not exist."""
+
+from __future__ import annotations
+
+import pytest
+
+from models import BillingReport, Organization
+from tests.integration.scenarios import given_generated_reports
+from tests.world import World
+from workflow.core.actors import SYSTEM
+from workflow.visibility import visible_partners, visible_reports
+
+SEES = {
+    "platform": {"tier2_a1", "tier2_a2", "tier2_b1", "tier2_b2"},
+    "tier1_a": {"tier2_a1", "tier2_a2"},
+    "tier1_b": {"tier2_b1", "tier2_b2"},
+    "tier2_a1": {"tier2_a1"},
+    "tier2_b2": {"tier2_b2"},
+}
+
+
+def names(world: World, organization_ids: list[int]) -> set[str]:
+    by_id = {getattr(world, n).organization.id: n for n in ("tier2_a1", "tier2_a2", "tier2_b1", "tier2_b2")}
+    return {by_id[i] for i in organization_ids}
+
+
+@pytest.mark.parametrize(("who", "partners"), SEES.items())
+async def test_each_principal_sees_the_reports_of_its_own_partners_only(
+    world: World, who: str, partners: set[str]
+) -> None:
+    await given_generated_reports(world)
+    actor = getattr(world, who).actor
+
+    seen = await BillingReport.filter(visible_reports(actor)).values_list("partner_id", flat=True)
+
+    assert names(world, seen) == partners
+
+
+@pytest.mark.parametrize(("who", "partners"), SEES.items())
+async def test_each_principal_sees_its_own_partners_only(world: World, who: str, partners: set[str]) -> None:
+    actor = getattr(world, who).actor
+
+    seen = await Organization.filter(visible_partners(actor)).values_list("id", flat=True)
+
+    assert names(world, seen) == partners
+
+
+async def test_the_system_sees_every_report(world: World) -> None:
+    await given_generated_reports(world)
+
+    assert await BillingReport.filter(visible_reports(SYSTEM)).count() == 4
