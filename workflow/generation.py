@@ -150,10 +150,11 @@ async def _regenerate_one(
         for f in _FIGURES:
             setattr(line, f, row[f])
         line.over_provisioned_units = max(line.provisioned_units - line.used_units, 0)
-        keep = was_adjusted and keeps_adjustment(line.chargeable_units, line.used_units)
-        if was_adjusted and not keep:
+        if not was_adjusted:
+            # Not lowered: chargeable follows the used units; a comment left on it stays.
+            line.chargeable_units = line.used_units
+        elif not keeps_adjustment(line.chargeable_units, line.used_units):
             dropped.append(LineChange(line.id, line.chargeable_units, line.used_units, line.comment, None))
-        if not keep:
             line.chargeable_units = line.used_units
             line.comment = None
         updated.append(line)

@@ -18,8 +18,10 @@ from workflow.core.credits import CreditsError, parse_credits, to_e4
 from workflow.core.enums import Scope
 from workflow.core.errors import ErrorCode, Forbidden, Problem
 
-# Units are stored as 64-bit integers; anything near that is a feed error, not usage.
-MAX_UNITS = 10**12
+# Units of one customer, solution and day. The API shows units as GraphQL Int (32-bit
+# signed), so a month of them summed by DAILY_SUM (31 days) must stay below 2^31:
+# 50 million a day is far beyond any seat count and leaves that room.
+MAX_UNITS = 50_000_000
 EARLIEST_DAY = date(2000, 1, 1)
 LATEST_DAY = date(2999, 12, 31)
 

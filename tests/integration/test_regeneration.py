@@ -65,6 +65,19 @@ async def test_an_adjustment_equal_to_the_new_used_units_survives(world: World) 
     assert (line.used_units, line.chargeable_units, line.comment) == (15, 15, "five endpoints retired")
 
 
+async def test_a_line_not_lowered_follows_the_new_used_units_and_keeps_its_comment(world: World) -> None:
+    report, first, _ = await given_alpha_adjusted(world)
+    report = await save_report_draft(world.tier2_a1.actor, report.id, report.version, [
+        Adjustment(first.id, 20, "checked: all 20 in use"),  # back to used, with a note
+    ])
+    await world.add_usage([usage(first.customer_id, "EPP", 9, 24, "8")])
+
+    await generate_reports(world.platform.actor, PERIOD)
+
+    line = await LineItem.get(id=first.id)
+    assert (line.used_units, line.chargeable_units, line.comment) == (24, 24, "checked: all 20 in use")
+
+
 async def test_an_adjustment_above_the_new_used_units_is_dropped_and_said_so_in_the_history(world: World) -> None:
     report, first, second = await given_alpha_adjusted(world)
     await world.add_usage([

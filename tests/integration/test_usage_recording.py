@@ -152,3 +152,12 @@ async def test_a_platform_token_without_usage_write_is_forbidden(world: World) -
         await record_usage(reader, [record(world)])
 
     assert await stored() == []
+
+
+async def test_only_the_platform_records_usage_even_with_the_scope(world: World) -> None:
+    # A Tier 1 token that somehow carried usage:write must still not write any tenant's usage.
+    forged = await actor_with(world, world.tier1_a, [Scope.REPORTS_READ, Scope.USAGE_WRITE])
+    customer = world.tier2_a1.customers[0]
+    with pytest.raises(Forbidden):
+        await record_usage(forged, [UsageRecord(customer.id, "EPP", "2026-10-01", 1, 1, "1")])
+    assert await DailyUsage.all().count() == 0
