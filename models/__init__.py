@@ -5,6 +5,7 @@
 
 from models.catalog import Customer, DailyUsage, Solution
 from models.history import HistoryEntry, HistoryLineChange
+from models.idempotency import IdempotencyKey
 from models.organization import Organization
 from models.principal import ApiToken, Principal
 from models.report import BillingPeriod, BillingReport, LineItem
@@ -15,6 +16,7 @@ MODEL_MODULES = [
     "models.catalog",
     "models.report",
     "models.history",
+    "models.idempotency",
 ]
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "DailyUsage",
     "HistoryEntry",
     "HistoryLineChange",
+    "IdempotencyKey",
     "LineItem",
     "Organization",
     "Principal",

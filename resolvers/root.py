@@ -1,15 +1,16 @@
-"""The assembled schema: root ``Query`` and ``Mutation`` (SPEC §8), and its extensions.
+"""The assembled schema: root ``Query``, ``Mutation`` and ``Subscription`` (SPEC §8), and its extensions.
 
 ``schema`` is the production schema (introspection off, no "did you mean"
 suggestions); ``billing-reports export-schema`` prints ``schema.as_str()``.
 ``make_schema(debug=True)`` is the same API with introspection and suggestions, for
 development (the server uses it with ``BILLING_REPORTS_DEBUG=1``).
 
-Subscriptions (``reportEvents``) will be a ``Subscription`` root here; the
-``ReportEventFilter`` input is already part of the contract.
+``Subscription.reportEvents`` is served over WebSocket only (``server.graphql_ws``).
 """
 
 from __future__ import annotations
+
+from collections.abc import AsyncGenerator
 
 import strawberry
 from graphql.validation import NoSchemaIntrospectionCustomRule
@@ -25,11 +26,11 @@ from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 
-from resolvers import node, platform_mutations, queries, report_mutations
+from resolvers import node, platform_mutations, queries, report_mutations, settings_mutations, subscriptions
+from resolvers.event_sharing import SharedEventExecution
 from schema.channel import Customer, Organization
 from schema.errors import should_mask_error
 from schema.history import ReportEvent
-from schema.inputs import ReportEventFilter
 from schema.line_items import LineItem
 from schema.node import Node
 from schema.pagination import Connection
@@ -43,6 +44,7 @@ from schema.payloads import (
 )
 from schema.periods import BillingPeriod
 from schema.reports import BillingReport
+from schema.settings import PartnerSettings, UpdatePartnerSettingsPayload
 from schema.viewer import Viewer
 
 # Limits refused before execution (ENGINEERING §6; graphql-armor's defaults).
@@ -65,6 +67,10 @@ class Query:
     reports: Connection[BillingReport] = strawberry.field(resolver=queries.reports)
     report: BillingReport | None = strawberry.field(resolver=queries.report)
     node: Node | None = strawberry.field(resolver=node.node, description="Any object by its global ID.")
+    partner_settings: PartnerSettings | None = strawberry.field(
+        resolver=settings_mutations.partner_settings,
+        description="A Tier 1 partner's deadline window and auto-approval (default: the caller's channel).",
+    )
 
 
 @strawberry.type
@@ -91,6 +97,19 @@ class Mutation:
         resolver=platform_mutations.generate_reports,
         description="Platform (reports:generate): generate a period's reports, or regenerate editable ones.",
     )
+    update_partner_settings: UpdatePartnerSettingsPayload = strawberry.mutation(
+        resolver=settings_mutations.update_partner_settings,
+        description="Tier 1 (reports:review): its deadline window and auto-approval for its partners' reports.",
+    )
+
+
+@strawberry.type
+class Subscription:
+    report_events: AsyncGenerator[ReportEvent, None] = strawberry.subscription(
+        resolver=subscriptions.report_events,
+        description="Each new step of the reports the caller sees (optionally narrowed), as it is committed. "
+        "Nothing is replayed: after a reconnect, refetch.",
+    )
 
 
 def make_schema(*, debug: bool = False) -> strawberry.Schema:
@@ -105,10 +124,12 @@ def make_schema(*, debug: bool = False) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         # Reachable only through the Node interface or not yet through any field.
-        types=[Organization, Customer, BillingPeriod, BillingReport, LineItem, ReportEvent, ReportEventFilter],
+        types=[Organization, Customer, BillingPeriod, BillingReport, LineItem, ReportEvent],
         extensions=extensions,  # type: ignore[arg-type]
         config=StrawberryConfig(disable_field_suggestions=not debug),
+        execution_context_class=SharedEventExecution,  # one execution per live event and question
     )
 
 

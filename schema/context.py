@@ -2,7 +2,9 @@
 
 The actor comes from the bearer token (``server.auth``), never from an argument. The
 loaders are created per request (``Loaders``), so their caches never outlive one
-request nor cross tenants; a subscription will make one set per event.
+request nor cross tenants. Over a WebSocket the context lives as long as the
+connection, so a subscription renews them for every event (``renew_loaders``);
+``events`` is then the worker's live event feed.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from strawberry.dataloader import DataLoader
 from workflow import reads, report_contents
 from workflow.core.actors import Actor
 from workflow.core.enums import Scope
+from workflow.live_events import EventFeed
 from workflow.reads import Page, ReportView
 from workflow.report_contents import EventView, LineFilter, LineView, Totals
 
@@ -67,14 +70,28 @@ class Loaders:
 class Context:
     actor: Actor
     request: Any = None  # the Starlette request (or WebSocket, for subscriptions)
+    events: EventFeed | None = None  # the worker's live events (WebSocket connections only)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.actor)
 
     def renew_loaders(self) -> None:
-        """Forget what this request loaded: after a mutation, reads must see its result."""
+        """Forget what this request loaded: after a mutation, or for each subscription event."""
         self.loaders = Loaders(self.actor)
+
+    @property
+    def answer_key(self) -> tuple[object, ...]:
+        """All that a subscription's answer may depend on about the caller.
+
+        Its organization, tier and scopes — not which of the organization's principals it
+        is: no field reachable from ``Subscription`` reads more of the actor (``viewer``,
+        which shows the principal's name, is a ``Query`` field). Subscriptions with equal
+        keys share one execution per event (``resolvers.event_sharing``); a field that comes
+        to depend on more of the actor must add it here.
+        """
+        actor = self.actor
+        return (actor.is_system, actor.organization_id, actor.tier, actor.scopes)
 
     @property
     def can_read_reports(self) -> bool:

@@ -50,6 +50,8 @@ class ReportEvent(Node):
     report_id: strawberry.Private[int]
     # The report it was read through, if any (typed loosely: schema.reports imports this module).
     known_report: strawberry.Private[Any] = None
+    # A live event's results shared by its subscribers (resolvers.event_sharing); None otherwise.
+    shared_results: strawberry.Private[Any] = None
 
     @strawberry.field(description="The report as it stands now.")
     async def report(

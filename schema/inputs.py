@@ -8,6 +8,9 @@ in the payload rather than a schema error.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import strawberry
 
 from schema.enums import ReportStatus
@@ -91,6 +94,27 @@ class RecordUsageInput:
     records: list[UsageRecordInput] = strawberry.field(
         description="At most 5,000. Each is checked on its own: valid ones are stored, invalid ones reported."
     )
+
+
+def _record_usage_input(cls: type[RecordUsageInput], value: Mapping[str, Any], context: object) -> RecordUsageInput:
+    """Builds ``RecordUsageInput`` straight from the input graphql-core has already checked.
+
+    Strawberry's generic conversion resolves the type of every field of every record:
+    for 5,000 records that was half the time of a ``recordUsage`` call. Every field of a
+    record is a non-null scalar, so the checked values are the Python values.
+    """
+    return cls(records=[
+        UsageRecordInput(
+            customer_id=r["customerId"], solution_code=r["solutionCode"], day=r["day"],
+            provisioned_units=r["provisionedUnits"], used_units=r["usedUnits"],
+            allocated_credits=r["allocatedCredits"],
+        )
+        for r in value["records"]
+    ])
+
+
+# Strawberry's hook for types that build their own value (see StrawberryObjectDefinition.from_input).
+RecordUsageInput.__strawberry_definition__.from_input = _record_usage_input  # type: ignore[attr-defined]
 
 
 @strawberry.input

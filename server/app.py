@@ -1,7 +1,14 @@
 """The ASGI application: ``uvicorn --factory server.app:create_app``.
 
     POST /graphql   queries and mutations (SPEC §8), Bearer token on every request
+    WS   /graphql   subscriptions (graphql-transport-ws; server.graphql_ws), live events
+                    fed by server.events (started in the lifespan)
     GET  /health    liveness, no token, no database
+    GET  /exports/reports/{reportId}.csv, /exports/periods/{YYYY-MM}.csv
+                    CSV exports, streamed, same token and visibility (server.exports)
+
+The lifespan also runs the deadline sweep every AUTO_SUBMIT_INTERVAL_SECONDS
+(server.deadline_job; off when 0).
 
 The database is registered in the lifespan with Tortoise's ``RegisterTortoise``
 (global fallback on, so request tasks see the connections). The schema is never
@@ -17,11 +24,14 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from tortoise.contrib.starlette import RegisterTortoise
 
 from resolvers.root import make_schema, schema
 from server.database import tortoise_config
+from server.deadline_job import deadline_sweeps
+from server.events import EventHub, live_events
+from server.exports import export_routes
 from server.graphql_view import GraphQLView
 from server.settings import Settings
 
@@ -30,23 +40,31 @@ def create_app(
     db_url: str | None = None, *, settings: Settings | None = None, register_orm: bool = True
 ) -> Starlette:
     settings = settings or Settings.from_env()
-    view = GraphQLView(make_schema(debug=True) if settings.debug else schema, debug=settings.debug)
+    events = EventHub()  # this worker's live report events
+    view = GraphQLView(make_schema(debug=True) if settings.debug else schema, debug=settings.debug,
+                       events=events, allowed_origins=settings.ws_allowed_origins)
     routes = [
         Route("/graphql", view),
+        WebSocketRoute("/graphql", view),
         Route("/health", _health, methods=["GET"]),
+        *export_routes(),
     ]
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if not register_orm:
-            yield
+            async with live_events(events), deadline_sweeps(settings.auto_submit_interval_seconds):
+                yield
             return
         async with RegisterTortoise(
             app, config=tortoise_config(db_url), generate_schemas=False, _enable_global_fallback=True
-        ):
+        ), live_events(events), deadline_sweeps(settings.auto_submit_interval_seconds):
             yield
 
-    return Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.events = events  # for tests and the bench: the hub of this app
+    app.state.graphql = view
+    return app
 
 
 async def _health(request: Request) -> Response:

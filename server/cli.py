@@ -7,6 +7,9 @@
     billing-reports token create --organization ID|NAME [--name --scope ... --expires-in-days]
     billing-reports token revoke TOKEN
     billing-reports export-schema [--output FILE]
+    billing-reports import-usage FILE [--skip-invalid]        (server.import_command)
+    billing-reports auto-submit [--as-of TIMESTAMP]          (server.ops_commands)
+    billing-reports export report REPORT_ID | period YYYY-MM [--partner ID] [--output FILE]
 
 The database is ``DATABASE_URL`` (Tortoise URL form, e.g. ``sqlite://demo.sqlite3`` or
 ``postgres://user:password@host:5432/billing``), else ``billing_reports.sqlite3`` in the
@@ -25,7 +28,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from server import commands
+from server import commands, import_command, ops_commands
 from server.database import database_url
 from server.database_session import CommandError, is_postgres_url, open_database, require_migrated
 from workflow.core.errors import DomainError
@@ -99,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     p.add_argument("--output", metavar="FILE", help="write it to FILE instead of stdout")
     p.set_defaults(run=_export_schema)
+    ops_commands.add_commands(sub)
+    import_command.add_parser(sub)
     return parser
 
 
@@ -143,6 +148,8 @@ def _serve(args: argparse.Namespace) -> None:
 
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["handlers"]["access"]["stream"] = "ext://sys.stderr"  # all logs on stderr
+    # The service's own logs (the background deadline sweep) beside uvicorn's.
+    log_config["loggers"]["billing_reports"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     uvicorn.run(
         "server.app:create_app",
         factory=True,
@@ -150,6 +157,7 @@ def _serve(args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers,
         log_config=log_config,
+        ws_max_size=1024 * 1024,  # a WebSocket message is bounded like a POST body (1 MiB)
     )
 
 

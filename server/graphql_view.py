@@ -7,9 +7,13 @@ What it adds to Strawberry's view:
 - refusals of the transport (non-JSON body, wrong content type, batching, a mutation
   over GET, ...) are GraphQL-shaped JSON with ``extensions.code = "BAD_REQUEST"`` and
   Strawberry's status (400, 404, 405), not plain text;
-- orjson encodes and decodes.
+- orjson encodes and decodes;
+- a mutation sent with an ``Idempotency-Key`` acts once per key and token
+  (``server.idempotency``).
 
 Queries and mutations go over POST only; batching is off (Strawberry's default).
+Subscriptions go over WebSocket at the same path (``server.graphql_ws``: the token in
+``connection_init``, subscriptions only, limits).
 In debug mode, GET with ``Accept: text/html`` serves GraphiQL (the page itself needs no
 token; its requests do).
 """
@@ -23,24 +27,49 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.schema import BaseSchema
+from strawberry.types.unset import UNSET, UnsetType
 
 from schema.context import Context
 from server.auth import actor_of, unauthenticated
+from server.graphql_ws import (
+    ConnectionContext,
+    SubscriptionsOnlyHandler,
+    accept_connection,
+    serve_websocket,
+    websocket_options,
+)
+from server.idempotency import respond_once
+from workflow.core.actors import Actor
+from workflow.live_events import EventFeed
 
 BAD_REQUEST = "BAD_REQUEST"
 
 
 class GraphQLView(GraphQL[Context, None]):
-    def __init__(self, schema: BaseSchema, *, debug: bool = False) -> None:
+    graphql_transport_ws_handler_class = SubscriptionsOnlyHandler
+
+    def __init__(
+        self,
+        schema: BaseSchema,
+        *,
+        debug: bool = False,
+        events: EventFeed | None = None,
+        allowed_origins: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if debug else None,
             allow_queries_via_get=False,
             multipart_uploads_enabled=False,
+            **websocket_options(allowed_origins),
         )
+        self.events = events  # the worker's live events, for subscriptions
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":  # subscriptions (WebSocket) will authenticate in on_ws_connect
+        if scope["type"] == "websocket":  # subscriptions: authenticated in on_ws_connect
+            await serve_websocket(self, scope, receive, send)
+            return
+        if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
@@ -53,10 +82,19 @@ class GraphQLView(GraphQL[Context, None]):
         actor = await actor_of(request)
         if actor is None:
             return unauthenticated()
+        # A mutation sent with an Idempotency-Key acts once per key (server.idempotency).
+        return await respond_once(request, lambda: self._execute(request, actor))
+
+    async def _execute(self, request: Request, actor: Actor) -> Response:
         try:
             return await self.run(request, context=Context(actor=actor, request=request))
         except HTTPException as error:
             return transport_error(error.status_code, error.reason)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType:
+        assert isinstance(context, ConnectionContext)
+        await accept_connection(context)  # or close 4403
+        return UNSET
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

@@ -1,15 +1,19 @@
 """Shared fixtures: a fresh real database per test (SQLite, or PostgreSQL with TEST_DATABASE_URL).
 
 SQLite runs in memory. With ``TEST_DATABASE_URL=postgres://user@host:port/name`` every
-test gets its own throwaway database named ``name_<random>``, created and dropped by
-Tortoise's ``tortoise_test_context``.
+test gets its own throwaway database named ``name_<random>``: Tortoise's
+``tortoise_test_context`` creates it, and the ``db`` fixture drops it afterwards
+(Tortoise does not, and thousands of test databases would pile up on the server).
 """
 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import AsyncIterator
+from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 import pytest
 import pytest_asyncio
 from tortoise.context import TortoiseContext, tortoise_test_context
@@ -19,6 +23,7 @@ from tests.world import World, build_world
 
 
 def test_database_url() -> str:
+    """The URL pattern of the test databases; ``{}`` stands for a random part of the name."""
     url = os.environ.get("TEST_DATABASE_URL", "").strip()
     if not url:
         return "sqlite://:memory:"
@@ -26,6 +31,22 @@ def test_database_url() -> str:
         base, _, query = url.partition("?")
         url = base + "_{}" + (f"?{query}" if query else "")
     return url
+
+
+def fresh_database_url() -> str:
+    """One test's own database URL (the random part filled in)."""
+    return test_database_url().replace("{}", uuid.uuid4().hex[:12])
+
+
+async def drop_postgres_database(url: str) -> None:
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(("postgresql", parts.netloc, "/postgres", "", ""))
+    connection = await asyncpg.connect(admin)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
 
 
 ON_POSTGRES = test_database_url().startswith(("postgres://", "asyncpg://", "psql://"))
@@ -42,8 +63,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest_asyncio.fixture
 async def db() -> AsyncIterator[TortoiseContext]:
-    async with tortoise_test_context(MODEL_MODULES, db_url=test_database_url()) as ctx:
-        yield ctx
+    url = fresh_database_url()
+    try:
+        async with tortoise_test_context(MODEL_MODULES, db_url=url) as ctx:
+            yield ctx
+    finally:
+        if ON_POSTGRES:
+            await drop_postgres_database(url)
 
 
 @pytest_asyncio.fixture

@@ -2,7 +2,8 @@
 
 First generation of a partner's report is three statements whatever the number of
 lines: create the reports (at version 0), ``INSERT … SELECT`` every line from the
-aggregation CTE, ``INSERT … SELECT`` their GENERATED entries, then mark them version 1.
+aggregation CTE, ``INSERT … SELECT`` their GENERATED entries and publish their events
+(one ``pg_notify`` statement on PostgreSQL), then mark them version 1.
 
 Regeneration (late usage arrived) recomputes the lines of reports that are still
 editable (PREPARING or REJECTED). A line's figures are replaced; its adjustment survives
@@ -28,8 +29,10 @@ from workflow.core.deadlines import DEFAULT_DEADLINE_DAYS, report_deadline
 from workflow.core.enums import EDITABLE_STATUSES, ReportEventAction, ReportStatus, Scope
 from workflow.core.errors import Forbidden
 from workflow.core.periods import Month
+from workflow.events import NEW_REPORTS_OF_PERIOD
 from workflow.history import record_step
 from workflow.sql import as_date, fetch, is_postgres, run
+from workflow.unit_of_work import publish_entries
 
 # Figures of a line that regeneration compares and replaces.
 _FIGURES = ("reference_day", "provisioned_units", "used_units", "credits_e4")
@@ -72,10 +75,18 @@ async def _period(conn: BaseDBAsyncClient, month: Month) -> BillingPeriod:
 async def _create_missing(
     conn: BaseDBAsyncClient, period: BillingPeriod, month: Month, actor: Actor, now: datetime
 ) -> int:
-    partners = await fetch(
-        conn, q.PARTNERS_WITHOUT_REPORT,
-        period_id=period.id, starts_on=month.starts_on, ends_on=month.ends_on,
-    )
+    postgres = is_postgres(conn)
+    if postgres:
+        # The same figures, faster (see generation_sql): aggregated first, on their own.
+        await run(conn, q.AGGREGATION_MEMORY_POSTGRES)
+        await run(conn, q.CREATE_PERIOD_FIGURES_POSTGRES, starts_on=month.starts_on, ends_on=month.ends_on)
+        await run(conn, q.ANALYZE_PERIOD_FIGURES_POSTGRES)
+        partners = await fetch(conn, q.PARTNERS_WITH_FIGURES_POSTGRES, period_id=period.id)
+    else:
+        partners = await fetch(
+            conn, q.PARTNERS_WITHOUT_REPORT,
+            period_id=period.id, starts_on=month.starts_on, ends_on=month.ends_on,
+        )
     if not partners:
         return 0
     await BillingReport.bulk_create(
@@ -94,10 +105,15 @@ async def _create_missing(
         ],
         using_db=conn,
     )
-    await run(conn, q.INSERT_LINES_OF_NEW_REPORTS,
-              period_id=period.id, starts_on=month.starts_on, ends_on=month.ends_on)
+    if postgres:
+        await run(conn, q.INSERT_LINES_FROM_PERIOD_FIGURES, period_id=period.id)
+    else:
+        await run(conn, q.INSERT_LINES_OF_NEW_REPORTS,
+                  period_id=period.id, starts_on=month.starts_on, ends_on=month.ends_on)
     await run(conn, q.INSERT_GENERATED_ENTRIES, period_id=period.id, occurred_at=now,
               principal_id=actor.principal_id, organization_id=actor.organization_id)
+    # Their events, set-based too (one statement), while the new reports are at version 0.
+    await publish_entries(conn, NEW_REPORTS_OF_PERIOD, period_id=period.id)
     await run(conn, q.FINISH_NEW_REPORTS, period_id=period.id)
     return len(partners)
 

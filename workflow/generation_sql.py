@@ -11,6 +11,9 @@ rule (``workflow.core.aggregation`` is the plain-Python meaning the tests hold i
 
 Credits are whole ten-thousandths (BIGINT), so every comparison and sum is exact on both
 databases.
+
+On PostgreSQL, first generation computes the same figures another way, about twice as
+fast on 3.1M daily rows (bench/generation.py): ``CREATE_PERIOD_FIGURES_POSTGRES``.
 """
 
 FIGURES = """
@@ -119,3 +122,90 @@ JOIN billing_report r ON r.partner_id = c.partner_id AND r.period_id = :period_i
 WHERE r.status IN ('PREPARING', 'REJECTED')
 """
 )
+
+
+# --- PostgreSQL: first generation ------------------------------------------------------
+#
+# One scan of the period's usage, grouped by (customer, solution), yields both the peak
+# day and the sums: the peak is max(ARRAY[credits, day, provisioned, used]) (arrays
+# compare element by element, so the most credits win and then the latest day: the
+# PEAK_CREDITS_DAY rule), a hash aggregate where the window function needs a sort of
+# every row. PERCENTILE_85_DAY takes the value at rank (85 N + 99) / 100 of the sorted
+# credits, then the latest day holding it: two more passes, which stop at once when no
+# solution has that rule (a hash join on an empty side reads nothing).
+# As CREATE TABLE AS it may run in parallel, which INSERT … SELECT never does; the
+# partners to report on and the lines are then read from this temporary table (dropped
+# at commit). Day offsets count from 2000-01-01.
+CREATE_PERIOD_FIGURES_POSTGRES = """
+CREATE TEMPORARY TABLE period_figures ON COMMIT DROP AS
+WITH by_pair AS (
+    SELECT u.customer_id, u.solution_id,
+           max(ARRAY[u.credits_e4, u.day - DATE '2000-01-01', u.provisioned_units, u.used_units]) AS peak,
+           SUM(u.provisioned_units) AS provisioned_sum, SUM(u.used_units) AS used_sum,
+           SUM(u.credits_e4) AS credits_sum
+    FROM daily_usage u
+    WHERE u.day >= :starts_on AND u.day <= :ends_on
+    GROUP BY u.customer_id, u.solution_id
+),
+p85_value AS (
+    SELECT u.customer_id, u.solution_id,
+           (array_agg(u.credits_e4 ORDER BY u.credits_e4))[((85 * COUNT(*) + 99) / 100)::integer] AS credits_e4
+    FROM daily_usage u
+    JOIN solution s ON s.id = u.solution_id AND s.aggregation_rule = 'PERCENTILE_85_DAY'
+    WHERE u.day >= :starts_on AND u.day <= :ends_on
+    GROUP BY u.customer_id, u.solution_id
+),
+p85 AS (
+    SELECT u.customer_id, u.solution_id, v.credits_e4,
+           max(ARRAY[u.day - DATE '2000-01-01', u.provisioned_units, u.used_units]) AS latest
+    FROM daily_usage u
+    JOIN p85_value v ON v.customer_id = u.customer_id AND v.solution_id = u.solution_id
+                    AND v.credits_e4 = u.credits_e4
+    WHERE u.day >= :starts_on AND u.day <= :ends_on
+    GROUP BY u.customer_id, u.solution_id, v.credits_e4
+)
+SELECT b.customer_id, b.solution_id, DATE '2000-01-01' + b.peak[2]::integer AS reference_day,
+       b.peak[3] AS provisioned_units, b.peak[4] AS used_units, b.peak[1] AS credits_e4
+FROM by_pair b JOIN solution s ON s.id = b.solution_id AND s.aggregation_rule = 'PEAK_CREDITS_DAY'
+UNION ALL
+SELECT b.customer_id, b.solution_id, NULL, b.provisioned_sum, b.used_sum, b.credits_sum
+FROM by_pair b JOIN solution s ON s.id = b.solution_id AND s.aggregation_rule = 'DAILY_SUM'
+UNION ALL
+SELECT customer_id, solution_id, DATE '2000-01-01' + latest[1]::integer, latest[2], latest[3], credits_e4
+FROM p85
+"""
+
+INSERT_LINES_FROM_PERIOD_FIGURES = """
+INSERT INTO line_item (report_id, customer_id, solution_id, name, billing_unit, reference_day,
+                       provisioned_units, used_units, over_provisioned_units, chargeable_units,
+                       credits_e4, comment)
+SELECT r.id, f.customer_id, f.solution_id, s.name, s.billing_unit, f.reference_day,
+       f.provisioned_units, f.used_units,
+       CASE WHEN f.provisioned_units > f.used_units THEN f.provisioned_units - f.used_units ELSE 0 END,
+       f.used_units, f.credits_e4, NULL
+FROM period_figures f
+JOIN customer c ON c.id = f.customer_id
+JOIN solution s ON s.id = f.solution_id
+JOIN billing_report r ON r.partner_id = c.partner_id AND r.period_id = :period_id AND r.version = 0
+-- In key order: the unique index fills left to right, and a report's lines get their IDs
+-- in customer order.
+ORDER BY r.id, f.customer_id, f.solution_id
+"""
+
+# The partners with a line in the period's figures and no report yet.
+PARTNERS_WITH_FIGURES_POSTGRES = """
+SELECT o.id AS partner_id, t1.deadline_days AS deadline_days
+FROM organization o
+LEFT JOIN organization t1 ON t1.id = o.parent_id
+WHERE o.id IN (SELECT c.partner_id FROM period_figures f JOIN customer c ON c.id = f.customer_id)
+  AND NOT EXISTS (SELECT 1 FROM billing_report r WHERE r.period_id = :period_id AND r.partner_id = o.id)
+"""
+
+# A temporary table has no statistics until analyzed, and without them the planner may
+# join the lines to their reports row by row (measured: 55 s instead of 1.5 s).
+ANALYZE_PERIOD_FIGURES_POSTGRES = "ANALYZE period_figures"
+
+# The period's aggregation holds one group per (customer, solution) in memory (about
+# 500 bytes each: 100,000 lines take ~50 MB); with the default 4 MB it spills to disk.
+# For this transaction only.
+AGGREGATION_MEMORY_POSTGRES = "SET LOCAL work_mem = '128MB'"

@@ -1,8 +1,10 @@
 """Writing a report's history: one entry per step, with its per-line changes.
 
 Every step of every report passes through ``record_step``, inside the step's
-transaction, so the state change and its history commit together or not at all.
-(The live event for dashboards will be published from here too, in the same transaction.)
+transaction, so the state change and its history commit together or not at all. The
+entry's live event for dashboards is published here too, in the same transaction
+(``workflow.unit_of_work``): so every history entry, whoever writes it, becomes an event,
+delivered when the transaction commits, and a rolled-back step emits nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from models import BillingReport, HistoryEntry, HistoryLineChange
 from workflow.core.actors import Actor
 from workflow.core.adjustments import LineChange
 from workflow.core.enums import ReportEventAction, ReportStatus
+from workflow.events import ONE_ENTRY
+from workflow.unit_of_work import publish_entries
 
 
 async def record_step(
@@ -57,4 +61,5 @@ async def record_step(
             ],
             using_db=conn,
         )
+    await publish_entries(conn, ONE_ENTRY, entry_id=entry.id)
     return entry

@@ -10,7 +10,8 @@ Each runs the same steps (``_run``): load the report the actor can see (else
 client's version (``VersionConflict``); trigger the machine (``InvalidTransition``);
 validate the input, the comment or reason and then the adjustments (``InvalidInput``,
 every bad line listed), and apply it; bump the version with a compare-and-set on it;
-write the history entry. Any error rolls back all.
+write the history entry (which publishes its event, ``workflow.unit_of_work``). Any
+error rolls back all, the event included.
 """
 
 from __future__ import annotations

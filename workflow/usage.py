@@ -1,8 +1,11 @@
 """Recording daily usage from the metering feed (SPEC §3, §8 ``recordUsage``).
 
-Every record is validated on its own; valid records are stored (the same customer,
-solution and day again replaces the earlier values, also within one call: the last one
-wins) and invalid ones are reported by their index with a code, and not stored.
+Every record is validated on its own (``workflow.core.usage_rules``); valid records
+are stored (the same customer, solution and day again replaces the earlier values, also
+within one call: the last one wins) and invalid ones are reported by their index with a
+code, and not stored. Checking costs two queries (the customers and the solutions named)
+and writing one statement, whatever the number of records: the feed sends batches of
+up to 5,000. Large files go through ``workflow.usage_import`` instead.
 """
 
 from __future__ import annotations
@@ -10,20 +13,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from models import Customer, DailyUsage, Solution
+from models import Customer, Solution
+from workflow import usage_sql
 from workflow.core.actors import Actor, is_platform_with
-from workflow.core.credits import CreditsError, parse_credits, to_e4
 from workflow.core.enums import Scope
 from workflow.core.errors import ErrorCode, Forbidden, Problem
+from workflow.core.usage_rules import MAX_UNITS, UsageRuleError, check_day, check_units, credits_e4
+from workflow.sql import is_postgres
 
-# Units of one customer, solution and day. The API shows units as GraphQL Int (32-bit
-# signed), so a month of them summed by DAILY_SUM (31 days) must stay below 2^31:
-# 50 million a day is far beyond any seat count and leaves that room.
-MAX_UNITS = 50_000_000
-EARLIEST_DAY = date(2000, 1, 1)
-LATEST_DAY = date(2999, 12, 31)
+__all__ = ["MAX_UNITS", "UsageRecord", "UsageResult", "record_usage", "write_usage_rows"]
+
+# (customer_id, solution_id, day, provisioned units, used units, credits in ten-thousandths)
+UsageRow = tuple[int, int, date, int, int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,60 +51,50 @@ async def record_usage(actor: Actor, records: list[UsageRecord]) -> UsageResult:
         raise Forbidden("only the platform, with the usage:write scope, records usage")
     customer_ids = {r.customer_id for r in records if r.customer_id is not None}
     codes = {r.solution_code for r in records}
-    known_customers = set(await Customer.filter(id__in=customer_ids).values_list("id", flat=True))
-    solutions = dict(await Solution.filter(code__in=codes).values_list("code", "id"))
+    known_customers = (
+        set(await Customer.filter(id__in=customer_ids).values_list("id", flat=True)) if customer_ids else set()
+    )
+    solutions = dict(await Solution.filter(code__in=codes).values_list("code", "id")) if codes else {}
     problems: list[Problem] = []
-    valid: dict[tuple[int, int, date], DailyUsage] = {}
-    accepted = 0
+    valid: dict[tuple[int, int, date], UsageRow] = {}
     for index, record in enumerate(records):
-        row_or_problem = _validate(index, record, known_customers, solutions)
-        if isinstance(row_or_problem, Problem):
-            problems.append(row_or_problem)
-            continue
-        row = row_or_problem
-        valid[(row.customer_id, row.solution_id, row.day)] = row  # the last one wins
-        accepted += 1
+        row = _validate(index, record, known_customers, solutions)
+        if isinstance(row, Problem):
+            problems.append(row)
+        else:
+            valid[row[:3]] = row  # the last one of a (customer, solution, day) wins
     if valid:
         async with in_transaction() as conn:
-            await DailyUsage.bulk_create(
-                list(valid.values()),
-                on_conflict=["customer_id", "solution_id", "day"],
-                update_fields=["provisioned_units", "used_units", "credits_e4"],
-                using_db=conn,
-            )
-    return UsageResult(accepted, problems)
+            await write_usage_rows(conn, list(valid.values()))
+    return UsageResult(len(records) - len(problems), problems)
+
+
+async def write_usage_rows(conn: BaseDBAsyncClient, rows: list[UsageRow]) -> None:
+    """Upsert checked rows, at most one per (customer, solution, day), in one statement."""
+    if is_postgres(conn):
+        await conn.execute_query(usage_sql.UPSERT_ARRAYS_POSTGRES, [list(column) for column in zip(*rows)])
+    else:
+        await conn.execute_many(usage_sql.UPSERT_ROW_SQLITE, rows)
 
 
 def _validate(
     index: int, record: UsageRecord, customers: set[int], solutions: dict[str, int]
-) -> DailyUsage | Problem:
-    def problem(message: str, field: str) -> Problem:
-        return Problem(ErrorCode.INVALID_INPUT, message, field=field, index=index)
-
+) -> UsageRow | Problem:
     if record.customer_id is None or record.customer_id not in customers:
         return Problem(ErrorCode.NOT_FOUND, "no such customer", field="customerId", index=index)
     solution_id = solutions.get(record.solution_code)
     if solution_id is None:
         return Problem(ErrorCode.NOT_FOUND, f"no such solution {record.solution_code!r}",
                        field="solutionCode", index=index)
+    field = "day"
     try:
-        day = record.day if isinstance(record.day, date) else date.fromisoformat(record.day)
-    except (TypeError, ValueError):
-        return problem("day must be an ISO date such as 2026-10-31", "day")
-    if not EARLIEST_DAY <= day <= LATEST_DAY:
-        return problem(f"day must be between {EARLIEST_DAY} and {LATEST_DAY}", "day")
-    for name, value in (("provisionedUnits", record.provisioned_units), ("usedUnits", record.used_units)):
-        if not 0 <= value <= MAX_UNITS:
-            return problem(f"{name} must be a whole number from 0 to {MAX_UNITS}", name)
-    try:
-        credits = parse_credits(record.allocated_credits)
-    except CreditsError as error:
-        return problem(str(error), "allocatedCredits")
-    return DailyUsage(
-        customer_id=record.customer_id,
-        solution_id=solution_id,
-        day=day,
-        provisioned_units=record.provisioned_units,
-        used_units=record.used_units,
-        credits_e4=to_e4(credits),
-    )
+        day = check_day(record.day)
+        field = "provisionedUnits"
+        provisioned = check_units(field, record.provisioned_units)
+        field = "usedUnits"
+        used = check_units(field, record.used_units)
+        field = "allocatedCredits"
+        credits = credits_e4(record.allocated_credits)
+    except UsageRuleError as error:
+        return Problem(ErrorCode.INVALID_INPUT, str(error), field=field, index=index)
+    return (record.customer_id, solution_id, day, provisioned, used, credits)

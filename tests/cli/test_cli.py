@@ -81,13 +81,15 @@ def test_migrate_is_idempotent(cli: Cli, sqlite_file: Path) -> None:
     first = cli.ok("migrate")
     second = cli.ok("migrate")
 
-    assert "1 migration(s) applied" in first.stdout
+    # Every migration file, in order (0001_initial, 0002_idempotency_key, ...).
+    shipped = sorted(p.stem for p in (Path(__file__).parents[2] / "models" / "migrations").glob("0*.py"))
+    assert f"{len(shipped)} migration(s) applied" in first.stdout
     assert "0 migration(s) applied" in second.stdout
     with sqlite3.connect(sqlite_file) as db:
         applied = db.execute("SELECT app, name FROM tortoise_migrations").fetchall()
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert applied == [("models", "0001_initial")]
-    assert {"organization", "billing_report", "line_item", "daily_usage"} <= tables
+    assert applied == [("models", name) for name in shipped]
+    assert {"organization", "billing_report", "line_item", "daily_usage", "idempotency_key"} <= tables
 
 
 def test_commands_on_an_unmigrated_database_say_to_migrate(cli: Cli) -> None:

@@ -1,6 +1,8 @@
 """The set-based generation SQL gives every line the figures of the Python reference
 (``workflow.core.aggregation``), on random usage: ties, gaps, single days, zero credits,
-usage outside the period, every rule; on first generation and on regeneration.
+usage outside the period, every rule; on first generation and on regeneration. Then the
+edges random months reach only by chance: every number of days from 1 to 31, shorter
+months, the largest figures.
 
 One database serves all of a test's examples, so each example starts by deleting the
 usage and reports the previous one left.
@@ -11,17 +13,18 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models import BillingPeriod, BillingReport, DailyUsage, HistoryEntry, HistoryLineChange, LineItem
 from tests.world import PERIOD, PERIOD_START, World
 from workflow.core.aggregation import DayUsage, aggregate
-from workflow.core.credits import from_e4
+from workflow.core.credits import MAX_CREDITS, from_e4
 from workflow.core.enums import AggregationRule
 from workflow.core.periods import Month
 from workflow.generation import generate_reports
-from workflow.usage import UsageRecord
+from workflow.usage import MAX_UNITS, UsageRecord
 
 MONTH = Month.parse(PERIOD)
 CODES = ("EPP", "MAIL", "BACKUP")  # one solution of each rule, see tests/world.py
@@ -121,3 +124,45 @@ async def test_every_number_of_days_from_1_to_31_gives_the_reference_figures(wor
             await generate_reports(world.platform.actor, PERIOD)
             assert await LineItem.filter(customer_id=customer.id).count() == 3
             await assert_lines_match_the_reference(world, usage)
+
+
+@pytest.mark.parametrize(("period", "last_day"), [("2026-02", 28), ("2028-02", 29), ("2026-11", 30)])
+async def test_a_shorter_month_takes_exactly_its_own_days(world: World, period: str, last_day: int) -> None:
+    """The days just outside the month (the 31st before it, the 1st after it) carry the
+    most credits: none of them may become a reference day or count in a sum."""
+    month = Month.parse(period)
+    customer = world.tier2_a1.customers[0]
+    inside = [month.starts_on, month.starts_on + timedelta(days=9), month.ends_on]
+    outside = [month.starts_on - timedelta(days=1), month.ends_on + timedelta(days=1)]
+    assert month.ends_on.day == last_day
+    records = [UsageRecord(customer.id, code, day.isoformat(), 9, 7, "5") for code in CODES for day in inside]
+    records += [UsageRecord(customer.id, code, day.isoformat(), 99, 99, "500") for code in CODES for day in outside]
+    await world.add_usage(records)
+
+    await generate_reports(world.platform.actor, period)
+
+    lines = {world_code(world, li.solution_id): li for li in await LineItem.all()}
+    assert lines["EPP"].reference_day == month.ends_on  # a tie inside: the latest day
+    assert lines["BACKUP"].reference_day == month.ends_on
+    assert (lines["MAIL"].used_units, lines["MAIL"].credits_e4) == (21, 150_000)
+
+
+async def test_a_month_of_the_largest_figures_sums_exactly(world: World) -> None:
+    """DAILY_SUM of 31 days at the largest units and credits a record may hold stays
+    exact in the database's 64-bit integers (and the peak rules keep the latest day)."""
+    customer = world.tier2_a1.customers[0]
+    await world.add_usage([
+        UsageRecord(customer.id, code, (PERIOD_START + timedelta(days=d)).isoformat(), MAX_UNITS, MAX_UNITS,
+                    str(MAX_CREDITS))
+        for code in CODES for d in range(31)
+    ])
+
+    await generate_reports(world.platform.actor, PERIOD)
+
+    lines = {world_code(world, li.solution_id): li for li in await LineItem.all()}
+    assert (lines["MAIL"].used_units, lines["MAIL"].credits_e4) == (31 * MAX_UNITS, 31 * int(MAX_CREDITS) * 10_000)
+    assert lines["EPP"].reference_day == lines["BACKUP"].reference_day == date(2026, 10, 31)
+
+
+def world_code(world: World, solution_id: int) -> str:
+    return next(code for code, s in world.solutions.items() if s.id == solution_id)

@@ -56,6 +56,8 @@ async def test_a_valid_record_is_stored_with_its_credits_exact(world: World) -> 
         ({"credits": "twelve"}, ErrorCode.INVALID_INPUT, "allocatedCredits"),
         ({"day": "2026-02-30"}, ErrorCode.INVALID_INPUT, "day"),
         ({"day": "yesterday"}, ErrorCode.INVALID_INPUT, "day"),
+        ({"day": "20261007"}, ErrorCode.INVALID_INPUT, "day"),  # ISO 8601's basic form: not YYYY-MM-DD
+        ({"day": "2026-W41-3"}, ErrorCode.INVALID_INPUT, "day"),
         ({"day": ""}, ErrorCode.INVALID_INPUT, "day"),
         ({"day": "1999-12-31"}, ErrorCode.INVALID_INPUT, "day"),
         ({"day": "3000-01-01"}, ErrorCode.INVALID_INPUT, "day"),

@@ -1,0 +1,202 @@
+"""The deadline sweep (SPEC §6): the system's own steps, auto-submit and auto-approve.
+
+    auto_submit_due(as_of)   every still-editable report (PREPARING, REJECTED) whose
+                             submission deadline is strictly before ``as_of`` goes to
+                             UNDER_REVIEW with its saved values        -> AUTO_SUBMITTED
+    auto_approve_ready()     every UNDER_REVIEW report of a Tier 1 partner with auto-approval
+                             on that carries no adjustment (no line with chargeable units
+                             below its used units) and that this Tier 1 never rejected
+                                                                        -> AUTO_APPROVED
+    run_deadline_sweep()     both, in that order (so a report auto-submitted without
+                             adjustments is auto-approved in the same run)
+
+Each report is one business action in its own transaction, by ``SYSTEM`` through the
+machine's ``auto_submit`` / ``auto_approve`` triggers, its history entry written by
+``history.record_step`` (which also publishes the step's event for subscribers), so the
+step, its entry and its event commit together or not at all. The sweep is idempotent (a second run finds nothing left) and
+safe when several hosts or workers run it at once: a report is claimed with
+``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two sweeps never wait on each
+other and each report is taken by one of them; the conditions are checked again under
+the lock; and the write is a compare-and-set on the version, which alone suffices on
+SQLite (one writer). A report locked by someone else at that moment (a partner saving
+it) is skipped and taken by the next run.
+
+Auto-approval applies to every submitted report without adjustments, whoever submitted
+it, because an unadjusted report repeats the metered figures and has nothing to review.
+A report its Tier 1 partner has rejected before is left to a person: the partner has
+shown that it wants to look at this one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
+
+from models import BillingReport
+from workflow.core.actors import SYSTEM
+from workflow.core.enums import EDITABLE_STATUSES, ReportEventAction, ReportStatus
+from workflow.core.machine import ReportSubject, fire
+from workflow.history import record_step
+from workflow.report_actions import ownership_of
+from workflow.sql import connection, fetch, is_postgres
+
+# Reports looked up per candidate query; each is then claimed in its own transaction.
+CANDIDATE_PAGE = 200
+
+_APPROVABLE = """
+SELECT r.id FROM billing_report r
+JOIN organization partner ON partner.id = r.partner_id
+JOIN organization tier1 ON tier1.id = partner.parent_id
+WHERE r.status = :under_review AND tier1.auto_approve = :enabled AND {which}
+  AND NOT EXISTS (SELECT 1 FROM line_item li
+                  WHERE li.report_id = r.id AND li.chargeable_units < li.used_units)
+  AND NOT EXISTS (SELECT 1 FROM history_entry h WHERE h.report_id = r.id AND h.action = :rejected)
+ORDER BY r.id
+LIMIT :limit
+"""
+_APPROVABLE_PAGE = _APPROVABLE.format(which="r.id > :after")
+_APPROVABLE_ONE = _APPROVABLE.format(which="r.id = :report_id")
+
+
+@dataclass(frozen=True, slots=True)
+class SweepResult:
+    as_of: datetime
+    auto_submitted: int
+    auto_approved: int
+
+
+async def run_deadline_sweep(as_of: datetime | None = None, now: datetime | None = None) -> SweepResult:
+    """Apply the deadlines passed by ``as_of`` (default: now), then auto-approve.
+
+    ``now`` stamps the steps (``submittedAt``, ``reviewedAt``, the history): they happen
+    when the sweep runs, whatever instant ``as_of`` names.
+    """
+    now = now or datetime.now(UTC)
+    as_of = utc(as_of or now)
+    submitted = await auto_submit_due(as_of, now)
+    approved = await auto_approve_ready(now)
+    return SweepResult(as_of, submitted, approved)
+
+
+async def auto_submit_due(as_of: datetime, now: datetime | None = None) -> int:
+    """Auto-submit every editable report due strictly before ``as_of``; return how many."""
+    now = now or datetime.now(UTC)
+    as_of = utc(as_of)
+
+    def due() -> QuerySet[BillingReport]:
+        return BillingReport.filter(status__in=list(EDITABLE_STATUSES), submission_deadline__lt=as_of)
+
+    async def page(after: int) -> list[int]:
+        return await due().filter(id__gt=after).order_by("id").limit(CANDIDATE_PAGE).values_list("id", flat=True)
+
+    async def submit(report_id: int) -> bool:
+        async with in_transaction() as conn:
+            report = await _claim(conn, due().filter(id=report_id))
+            if report is None:  # taken by another sweep, moved meanwhile, or locked right now
+                return False
+            deadline = utc(report.submission_deadline).isoformat().replace("+00:00", "Z")
+            return await _step(
+                conn, report, "auto_submit", ReportEventAction.AUTO_SUBMITTED, now,
+                stamps={"submitted_at": now, "reviewed_at": None},
+                comment=f"submitted automatically with its saved values: the submission deadline {deadline} passed",
+            )
+
+    return await _each(page, submit)
+
+
+async def auto_approve_ready(now: datetime | None = None) -> int:
+    """Auto-approve the submitted, unadjusted reports of Tier 1 partners that enabled it."""
+    now = now or datetime.now(UTC)
+
+    async def page(after: int) -> list[int]:
+        rows = await fetch(connection(), _APPROVABLE_PAGE, after=after, limit=CANDIDATE_PAGE, **_approvable())
+        return [row["id"] for row in rows]
+
+    async def approve(report_id: int) -> bool:
+        async with in_transaction() as conn:
+            report = await _claim(conn, BillingReport.filter(id=report_id, status=ReportStatus.UNDER_REVIEW))
+            # Checked again under the lock: the Tier 1 may have turned auto-approval off.
+            if report is None or not await fetch(conn, _APPROVABLE_ONE, report_id=report_id, limit=1,
+                                                 **_approvable()):
+                return False
+            return await _step(
+                conn, report, "auto_approve", ReportEventAction.AUTO_APPROVED, now,
+                stamps={"reviewed_at": now},
+                comment="approved automatically: no line was adjusted, and the Tier 1 partner "
+                "approves such reports automatically",
+            )
+
+    return await _each(page, approve)
+
+
+def utc(moment: datetime) -> datetime:
+    """An aware instant in UTC; a naive one is taken as UTC (the service's only time zone)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+async def _each(page: Callable[[int], Awaitable[list[int]]], act: Callable[[int], Awaitable[bool]]) -> int:
+    done = 0
+    async for report_id in _candidates(page):
+        if await act(report_id):
+            done += 1
+    return done
+
+
+async def _candidates(page: Callable[[int], Awaitable[list[int]]]) -> AsyncIterator[int]:
+    """Candidate ids in keyset pages, so a large backlog is never held in memory at once."""
+    after = 0
+    while True:
+        ids = await page(after)
+        for report_id in ids:
+            yield report_id
+        if len(ids) < CANDIDATE_PAGE:
+            return
+        after = ids[-1]
+
+
+async def _claim(conn: BaseDBAsyncClient, query: QuerySet[BillingReport]) -> BillingReport | None:
+    """The report if it still qualifies, locked on PostgreSQL; None if another transaction holds it."""
+    query = query.using_db(conn)
+    if is_postgres(conn):
+        query = query.select_for_update(skip_locked=True, of=("billing_report",))
+    return await query.select_related("partner").first()
+
+
+async def _step(
+    conn: BaseDBAsyncClient,
+    report: BillingReport,
+    trigger: str,
+    action: ReportEventAction,
+    now: datetime,
+    *,
+    stamps: dict[str, datetime | None],
+    comment: str,
+) -> bool:
+    """Fire ``trigger`` as the system, write the step with a compare-and-set, record it."""
+    subject = ReportSubject(report.status, ownership_of(report))
+    from_status = report.status
+    fire(trigger, subject, SYSTEM)
+    moved = await BillingReport.filter(id=report.id, version=report.version).using_db(conn).update(
+        status=subject.status, version=report.version + 1, **stamps
+    )
+    if moved != 1:  # another writer got there first (SQLite has no row lock): leave it
+        return False
+    report.status = subject.status
+    report.version += 1
+    for name, value in stamps.items():
+        setattr(report, name, value)
+    await record_step(conn, report=report, action=action, from_status=from_status, actor=SYSTEM,
+                      occurred_at=now, comment=comment)
+    return True
+
+
+def _approvable() -> dict[str, object]:
+    return {"under_review": ReportStatus.UNDER_REVIEW.value, "enabled": True,
+            "rejected": ReportEventAction.REJECTED.value}
