@@ -11,9 +11,9 @@ from typing import Any
 
 import strawberry
 
+from resolvers.filters import partner_pk, period_label
 from schema import ids
 from schema.context import Context
-from schema.errors import ApiError
 from schema.inputs import ReportFilter
 from schema.pagination import Connection, connection, decode_cursor, encode_cursor, key_id, page_size
 from schema.periods import BillingPeriod
@@ -21,8 +21,6 @@ from schema.permissions import require_reports_read
 from schema.reports import BillingReport
 from schema.viewer import Viewer
 from workflow import reads
-from workflow.core.errors import ErrorCode
-from workflow.core.periods import Month, PeriodError
 
 Info = strawberry.Info[Context, None]
 _REPORT_CURSOR = "report"
@@ -83,18 +81,10 @@ async def report(info: Info, id: strawberry.ID) -> BillingReport | None:  # noqa
 def _report_filter(given: ReportFilter | None) -> reads.ReportFilter:
     if given is None:
         return reads.ReportFilter()
-    period = None
-    if given.period is not None:
-        try:
-            period = Month.parse(given.period).label
-        except PeriodError as error:
-            raise ApiError(ErrorCode.INVALID_INPUT, str(error)) from None
-    partner_id = None
-    if given.partner_id is not None:
-        # An ID that is not an organization's matches no report (ids are positive).
-        partner_id = ids.decode_as(ids.ORGANIZATION, given.partner_id) or -1
     statuses = None if given.statuses is None else frozenset(given.statuses)
-    return reads.ReportFilter(period=period, statuses=statuses, partner_id=partner_id)
+    return reads.ReportFilter(
+        period=period_label(given.period), statuses=statuses, partner_id=partner_pk(given.partner_id)
+    )
 
 
 def _report_cursor(view: reads.ReportView) -> str:

@@ -22,15 +22,13 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from schema import ids
+from resolvers.filters import partner_pk, period_label
 from schema.context import Context
 from schema.errors import ApiError
 from schema.history import ReportEvent
 from schema.inputs import ReportEventFilter
 from schema.permissions import require_reports_read
 from schema.reports import BillingReport
-from workflow.core.errors import ErrorCode
-from workflow.core.periods import Month, PeriodError
 from workflow.live_events import (
     EventCriteria,
     EventFeed,
@@ -98,14 +96,4 @@ def _criteria(info: Info, given: ReportEventFilter | None) -> EventCriteria:
     actor = info.context.actor
     if given is None:
         return EventCriteria(actor)
-    period = None
-    if given.period is not None:
-        try:
-            period = Month.parse(given.period).label
-        except PeriodError as error:
-            raise ApiError(ErrorCode.INVALID_INPUT, str(error)) from None
-    partner_id = None
-    if given.partner_id is not None:
-        # An ID that is not an organization's matches no report (ids are positive).
-        partner_id = ids.decode_as(ids.ORGANIZATION, given.partner_id) or -1
-    return EventCriteria(actor, period=period, partner_id=partner_id)
+    return EventCriteria(actor, period=period_label(given.period), partner_id=partner_pk(given.partner_id))
