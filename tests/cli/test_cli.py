@@ -11,8 +11,6 @@ import json
 import os
 import socket
 import sqlite3
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -29,52 +27,7 @@ from workflow.core.enums import DEFAULT_SCOPES, AggregationRule, Scope, Tier
 from workflow.core.periods import Month
 from workflow.tokens import authenticate
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-class Cli:
-    """Runs the command in a subprocess against one database."""
-
-    def __init__(self, workdir: Path, db_url: str) -> None:
-        self.workdir = workdir
-        self.db_url = db_url
-
-    def env(self) -> dict[str, str]:
-        return {**os.environ, "DATABASE_URL": self.db_url,
-                "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-
-    def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "server.cli", *args],
-            cwd=self.workdir, env=self.env(), capture_output=True, text=True, timeout=120,
-        )
-
-    def start(self, *args: str) -> subprocess.Popen[str]:
-        return subprocess.Popen(
-            [sys.executable, "-m", "server.cli", *args],
-            cwd=self.workdir, env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-
-    def ok(self, *args: str) -> subprocess.CompletedProcess[str]:
-        done = self(*args)
-        assert done.returncode == 0, f"{args} failed ({done.returncode}): {done.stderr}"
-        return done
-
-
-@pytest.fixture
-def sqlite_file(tmp_path: Path) -> Path:
-    return tmp_path / "cli.sqlite3"
-
-
-@pytest.fixture
-def cli(tmp_path: Path, sqlite_file: Path) -> Cli:
-    return Cli(tmp_path, f"sqlite://{sqlite_file}")
-
-
-@pytest.fixture
-def demo(cli: Cli) -> dict:
-    cli.ok("migrate")
-    return json.loads(cli.ok("demo", "--json").stdout)
+from tests.cli.runner import Cli
 
 
 def test_migrate_is_idempotent(cli: Cli, sqlite_file: Path) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import sqlite3
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from schema import ids
-from tests.cli.test_cli import Cli
+from tests.cli.runner import Cli
 
 FAR_FUTURE = "2099-01-01T00:00:00Z"
 HEADER = (
@@ -25,22 +24,6 @@ HEADER = (
     "solution_name,billing_unit,reference_day,provisioned_units,used_units,over_provisioned_units,"
     "chargeable_units,allocated_credits,comment,approved_at"
 )
-
-
-@pytest.fixture
-def sqlite_file(tmp_path: Path) -> Path:
-    return tmp_path / "ops.sqlite3"
-
-
-@pytest.fixture
-def cli(tmp_path: Path, sqlite_file: Path) -> Cli:
-    return Cli(tmp_path, f"sqlite://{sqlite_file}")
-
-
-@pytest.fixture
-def demo(cli: Cli) -> dict:
-    cli.ok("migrate")
-    return json.loads(cli.ok("demo", "--json").stdout)
 
 
 def export(cli: Cli, *args: str) -> subprocess.CompletedProcess[bytes]:
