@@ -43,10 +43,14 @@ async def update_partner_settings(
             actor, deadline_days=input.submission_deadline_days, auto_approve=input.auto_approve
         )
     )
+    # As with the report mutations, the payload shows what now stands only to a caller who
+    # may read it (``partnerSettings`` needs reports:read too).
     now = None
-    if result is not None:
+    if not info.context.can_read_reports:
+        now = None
+    elif result is not None:
         now = result.settings
-    elif info.context.can_read_reports:
+    else:
         now = await settings.partner_settings(actor)
     return UpdatePartnerSettingsPayload(
         settings=None if now is None else PartnerSettings.from_view(now),

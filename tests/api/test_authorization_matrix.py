@@ -1,0 +1,390 @@
+"""Who may do what: every operation x every caller, the expected outcome written as a table.
+
+The target is always Alpha MSP's report (see ``tests/api/matrix_cases.py`` for the callers).
+A row lists the outcome for each caller in the order of ``CALLERS``:
+
+    "seen"      the query answers with Alpha's report (or the thing asked for)
+    "absent"    a list that leaves Alpha's report out
+    "null"      the field is null: like an unknown ID
+    "ok"        a mutation succeeded and its payload shows the result
+    "ok/hidden" a mutation succeeded; its payload's report/settings is null (no reports:read)
+    CODE        a payload error (mutations) or top-level error (queries) with that code,
+                "/hidden" when the payload's report/settings is null as well
+    401         HTTP 401 UNAUTHENTICATED, nothing parsed or run
+    200/403/404 the CSV export's HTTP status
+
+A refused mutation changes nothing in the database (``fingerprint``); a successful one
+changes something, and the report is put back in its starting status for the next caller.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from models import BillingReport, HistoryEntry, LineItem
+from schema import ids
+from tests.api import operations as op
+from tests.api.client import codes, post
+from tests.api.dashboards import Dashboard, error_codes
+from tests.api.matrix_cases import CALLERS, Caller, callers, fingerprint
+from tests.api.served import ServedApp, served_app  # noqa: F401 - the fixture
+from tests.api.steps import detail, given_generated_reports, mutate, pk, report_id_of
+from tests.world import PERIOD, World
+from workflow.core.enums import ReportStatus
+from workflow.usage import UsageRecord
+
+F, NF = "FORBIDDEN", "NOT_FOUND"
+FH, NFH = "FORBIDDEN/hidden", "NOT_FOUND/hidden"
+
+# ---------------------------------------------------------------- queries
+QUERIES: dict[str, tuple[Any, ...]] = {
+    #                 platform parent_t1 other_t1 owner_t2 other_t2 only_read only_write only_review only_usage only_generate anonymous
+    "viewer":         ("ok",   "ok",     "ok",    "ok",    "ok",    "ok",     "ok",      "ok",       "ok",      "ok",         401),
+    "billingPeriods": ("seen", "seen",   "seen",  "seen",  "seen",  "seen",   F,         F,          F,         F,            401),
+    "reports":        ("seen", "seen",   "absent", "seen", "absent", "seen",  F,         F,          F,         F,            401),
+    "report":         ("seen", "seen",   "null",  "seen",  "null",  "seen",   F,         F,          F,         F,            401),
+    "node":           ("seen", "seen",   "null",  "seen",  "null",  "seen",   F,         F,          F,         F,            401),
+    # North Distribution's settings: its own channel sees them, the platform sees every Tier 1's
+    "partnerSettings": ("seen", "seen",  "null",  "seen",  "seen",  "seen",   F,         F,          F,         F,            401),
+}
+
+PARTNER_SETTINGS = """
+query Settings($partnerId: ID) { partnerSettings(partnerId: $partnerId) { partner { id } submissionDeadlineDays } }
+"""
+
+# ---------------------------------------------------------------- mutations
+MUTATIONS: dict[str, tuple[Any, ...]] = {
+    #                 platform parent_t1 other_t1 owner_t2 other_t2 only_read only_write  only_review only_usage only_generate anonymous
+    "saveReportDraft": (F,     F,        NFH,     "ok",    NFH,     F,        "ok/hidden", FH,        FH,        FH,           401),
+    "submitReport":    (F,     F,        NFH,     "ok",    NFH,     F,        "ok/hidden", FH,        FH,        FH,           401),
+    "approveReport":   (F,     "ok",     NFH,     F,       NFH,     F,        FH,      "ok/hidden",   FH,        FH,           401),
+    "rejectReport":    (F,     "ok",     NFH,     F,       NFH,     F,        FH,      "ok/hidden",   FH,        FH,           401),
+    "recordUsage":     ("ok",  F,        F,       F,       F,       F,        F,          F,          "ok",      F,            401),
+    "generateReports": ("ok",  F,        F,       F,       F,       F,        F,          F,          F,         "ok",         401),
+    # a Tier 1 changes its own settings; the payload shows the caller's channel's settings if it may read them
+    "updatePartnerSettings": (FH, "ok",  "ok",    F,       F,       F,        FH,      "ok/hidden",   FH,        FH,           401),
+}
+
+# the status Alpha's report starts each case in, per report mutation
+STARTS_IN = {
+    "saveReportDraft": ReportStatus.PREPARING,
+    "submitReport": ReportStatus.PREPARING,
+    "approveReport": ReportStatus.UNDER_REVIEW,
+    "rejectReport": ReportStatus.UNDER_REVIEW,
+}
+REPORT_MUTATIONS = {
+    "saveReportDraft": op.SAVE_DRAFT,
+    "submitReport": op.SUBMIT,
+    "approveReport": op.APPROVE,
+    "rejectReport": op.REJECT,
+}
+UPDATE_SETTINGS = """
+mutation Update($input: UpdatePartnerSettingsInput!) {
+  updatePartnerSettings(input: $input) {
+    settings { partner { id } submissionDeadlineDays } rescheduledReportCount errors { code message field }
+  }
+}
+"""
+
+# ---------------------------------------------------------------- CSV exports
+EXPORTS: dict[str, tuple[Any, ...]] = {
+    #                    platform parent_t1 other_t1 owner_t2 other_t2 only_read only_write only_review only_usage only_generate anonymous
+    "report.csv":         (200,   200,      404,     200,     404,     200,      403,       403,        403,       403,          401),
+    "period.csv?partner": (200,   200,      404,     200,     404,     200,      403,       403,        403,       403,          401),
+}
+
+# ---------------------------------------------------------------- IDs of the wrong type
+# Asked by Alpha's owner (the approval by its parent), who could act on Alpha's report itself.
+WRONG_ID_OPERATIONS = ["report", "node", "saveReportDraft", "submitReport", "approveReport", "report.csv",
+                       "reports(partnerId)", "partnerSettings(partnerId)"]
+WRONG_IDS: dict[str, tuple[Any, ...]] = {
+    #                 report  node            save  submit approve csv  reports(partnerId) partnerSettings(partnerId)
+    "line_item":      ("null", "LineItem",     NFH, NFH,   NFH,    404, "empty",  "null"),
+    "history_entry":  ("null", "ReportEvent",  NFH, NFH,   NFH,    404, "empty",  "null"),
+    "customer":       ("null", "Customer",     NFH, NFH,   NFH,    404, "empty",  "null"),
+    "period":         ("null", "BillingPeriod", NFH, NFH,  NFH,    404, "empty",  "null"),
+    "organization":   ("null", "Organization", NFH, NFH,   NFH,    404, "seen",   "null"),  # Alpha, a Tier 2
+    "unknown_report": ("null", "null",         NFH, NFH,   NFH,    404, "empty",  "null"),
+    "foreign_report": ("null", "null",         NFH, NFH,   NFH,    404, "empty",  "null"),  # Gamma MSP's
+    "not_an_id":      ("null", "null",         NFH, NFH,   NFH,    404, "empty",  "null"),
+}
+
+
+def table_cases(table: dict[str, tuple[Any, ...]]) -> list[Any]:
+    for name, row in table.items():
+        assert len(row) == len(CALLERS), f"{name}: {len(row)} outcomes for {len(CALLERS)} callers"
+    return list(table)
+
+
+async def alpha_report_id(api: httpx.AsyncClient, world: World) -> str:
+    await given_generated_reports(world, days=2)
+    return await report_id_of(api, world.tier2_a1)
+
+
+async def top_level_refusal(response: httpx.Response) -> Any:
+    """401 or the single top-level error code of a refused operation, else None."""
+    body = response.json()
+    if response.status_code == 401:
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+        assert codes(body["errors"]) == ["UNAUTHENTICATED"] and body["data"] is None
+        return 401
+    assert response.status_code == 200, body
+    if body.get("errors"):
+        (code,) = codes(body["errors"])
+        assert body["data"] is None or not any(body["data"].values()), body
+        return code
+    return None
+
+
+# ---------------------------------------------------------------- the query matrix
+
+@pytest.mark.parametrize("operation", table_cases(QUERIES))
+async def test_every_caller_reads_exactly_what_the_query_table_says(
+    api: httpx.AsyncClient, world: World, operation: str
+) -> None:
+    report_id = await alpha_report_id(api, world)
+    alpha_org_id = ids.encode(ids.ORGANIZATION, world.tier2_a1.organization.id)
+    north_id = ids.encode(ids.ORGANIZATION, world.tier1_a.organization.id)
+    period_label = PERIOD
+
+    def seen_or(absent: str, found: bool) -> str:
+        return "seen" if found else absent
+
+    asked: dict[str, tuple[str, dict[str, Any], Callable[[dict[str, Any]], str]]] = {
+        "viewer": (op.VIEWER, {}, lambda d: "ok" if d["viewer"]["organization"]["id"] else "?"),
+        "billingPeriods": (op.PERIODS, {}, lambda d: seen_or(
+            "absent", period_label in {e["node"]["label"] for e in d["billingPeriods"]["edges"]})),
+        "reports": (op.REPORTS, {}, lambda d: seen_or(
+            "absent", report_id in {e["node"]["id"] for e in d["reports"]["edges"]})),
+        "report": (op.REPORT_SUMMARY, {"id": report_id}, lambda d: "null" if d["report"] is None else seen_or(
+            "?", d["report"]["id"] == report_id and d["report"]["partner"]["id"] == alpha_org_id)),
+        "node": (op.NODE, {"id": report_id}, lambda d: "null" if d["node"] is None else seen_or(
+            "?", d["node"]["id"] == report_id and d["node"]["__typename"] == "BillingReport")),
+        "partnerSettings": (PARTNER_SETTINGS, {"partnerId": north_id}, lambda d: "null"
+                            if d["partnerSettings"] is None else seen_or(
+                                "?", d["partnerSettings"]["partner"]["id"] == north_id)),
+    }
+    query, variables, outcome_of = asked[operation]
+    everyone = await callers(world)
+
+    got = {}
+    for name in CALLERS:
+        response = await post(api, everyone[name].token, query, variables)
+        refusal = await top_level_refusal(response)
+        got[name] = refusal if refusal is not None else outcome_of(response.json()["data"])
+
+    assert got == dict(zip(CALLERS, QUERIES[operation], strict=True))
+
+
+# ---------------------------------------------------------------- the mutation matrix
+
+def payload_outcome(payload: dict[str, Any], shown_key: str | None) -> str:
+    problems = codes(payload["errors"])
+    assert len(set(problems)) <= 1, problems
+    outcome = problems[0] if problems else "ok"
+    if shown_key is not None and payload[shown_key] is None:
+        outcome += "/hidden"
+    return outcome
+
+
+async def mutation_case(api: httpx.AsyncClient, world: World, operation: str, caller: Caller, n: int,
+                        report_id: str) -> Any:
+    """One cell of ``MUTATIONS``: its outcome, after checking that only a success changed anything."""
+    report_pk = pk(report_id)
+    version = (await BillingReport.get(id=report_pk)).version
+    customer = world.tier2_a1.customers[0]
+    if operation == "generateReports":
+        # new figures for Alpha, so a generation that runs has something to regenerate
+        await world.add_usage([UsageRecord(customer.id, "EPP", f"{PERIOD}-21", 90 + n, 80 + n, f"{900 + n}.00")])
+    query, shown_key, variables = {
+        "saveReportDraft": (op.SAVE_DRAFT, "report", {"reportId": report_id, "version": version}),
+        "submitReport": (op.SUBMIT, "report", {"reportId": report_id, "version": version}),
+        "approveReport": (op.APPROVE, "report", {"reportId": report_id, "version": version}),
+        "rejectReport": (op.REJECT, "report",
+                         {"reportId": report_id, "version": version, "reason": "the figures look wrong"}),
+        "recordUsage": (op.RECORD_USAGE, None, {"records": [{
+            "customerId": ids.encode(ids.CUSTOMER, customer.id), "solutionCode": "EPP",
+            "day": f"{PERIOD}-20", "provisionedUnits": 50 + n, "usedUnits": 40 + n,
+            "allocatedCredits": f"{n}.50"}]}),
+        "generateReports": (op.GENERATE, None, {"period": PERIOD}),
+        "updatePartnerSettings": (UPDATE_SETTINGS, "settings", {"submissionDeadlineDays": 10 + n}),
+    }[operation]
+    before = await fingerprint()
+    response = await post(api, caller.token, query, {"input": variables})
+    outcome = await top_level_refusal(response)
+    if outcome is None:
+        (payload,) = response.json()["data"].values()
+        outcome = payload_outcome(payload, shown_key)
+    changed = await fingerprint() != before
+    assert changed == str(outcome).startswith("ok"), (caller.name, outcome, "changed" if changed else "unchanged")
+    if changed and operation in STARTS_IN:
+        # put Alpha's report back in the case's starting status for the next caller
+        await BillingReport.filter(id=report_pk).update(status=STARTS_IN[operation])
+    return outcome
+
+
+async def given_alpha_ready_for(api: httpx.AsyncClient, world: World, operation: str) -> str:
+    report_id = await alpha_report_id(api, world)
+    if STARTS_IN.get(operation) is ReportStatus.UNDER_REVIEW:
+        await mutate(api, world.tier2_a1, op.SUBMIT, reportId=report_id, version=1)
+    return report_id
+
+
+@pytest.mark.parametrize("operation", table_cases(MUTATIONS))
+async def test_every_caller_may_change_exactly_what_the_mutation_table_says(
+    api: httpx.AsyncClient, world: World, operation: str
+) -> None:
+    report_id = await given_alpha_ready_for(api, world, operation)
+    everyone = await callers(world)
+
+    got, expected = {}, {}
+    for n, name in enumerate(CALLERS):
+        got[name] = await mutation_case(api, world, operation, everyone[name], n, report_id)
+        expected[name] = MUTATIONS[operation][n]
+
+    assert got == expected
+
+
+# ---------------------------------------------------------------- the CSV exports
+
+@pytest.mark.parametrize("export", table_cases(EXPORTS))
+async def test_every_caller_exports_exactly_what_the_export_table_says(
+    api: httpx.AsyncClient, world: World, export: str
+) -> None:
+    report_id = await alpha_report_id(api, world)
+    alpha_org_id = ids.encode(ids.ORGANIZATION, world.tier2_a1.organization.id)
+    url = {
+        "report.csv": f"/exports/reports/{report_id}.csv",
+        "period.csv?partner": f"/exports/periods/{PERIOD}.csv?partnerId={alpha_org_id}",
+    }[export]
+    everyone = await callers(world)
+
+    got = {}
+    for name in CALLERS:
+        token = everyone[name].token
+        response = await api.get(url, headers={} if token is None else {"Authorization": f"Bearer {token}"})
+        got[name] = response.status_code
+        if response.status_code == 200:
+            assert response.headers["content-type"].startswith("text/csv")
+            assert world.tier2_a1.organization.name in response.text
+        else:
+            expected_code = {401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND"}[response.status_code]
+            assert codes(response.json()["errors"]) == [expected_code], (name, response.text)
+
+    assert got == dict(zip(CALLERS, EXPORTS[export], strict=True))
+
+
+# ---------------------------------------------------------------- IDs of the wrong type
+
+async def wrong_ids(api: httpx.AsyncClient, world: World, report_id: str) -> dict[str, str]:
+    alpha = await detail(api, world.tier2_a1, report_id)
+    assert alpha is not None
+    gamma = await report_id_of(api, world.tier2_b1)
+    line = await LineItem.filter(report_id=pk(report_id)).first()
+    entry = await HistoryEntry.filter(report_id=pk(report_id)).first()
+    assert line is not None and entry is not None
+    return {
+        "line_item": ids.encode(ids.LINE_ITEM, line.id),
+        "history_entry": ids.encode(ids.REPORT_EVENT, entry.id),
+        "customer": ids.encode(ids.CUSTOMER, world.tier2_a1.customers[0].id),
+        "period": alpha["period"]["id"],
+        "organization": alpha["partner"]["id"],
+        "unknown_report": ids.encode(ids.BILLING_REPORT, 10_000_000),
+        "foreign_report": gamma,
+        "not_an_id": "not-an-id",
+    }
+
+
+@pytest.mark.parametrize("operation", WRONG_ID_OPERATIONS)
+async def test_an_id_of_the_wrong_type_or_tenant_answers_like_an_unknown_one(
+    api: httpx.AsyncClient, world: World, operation: str
+) -> None:
+    report_id = await alpha_report_id(api, world)
+    await_review = operation == "approveReport"
+    if await_review:
+        await mutate(api, world.tier2_a1, op.SUBMIT, reportId=report_id, version=1)
+    caller = world.tier1_a if await_review else world.tier2_a1
+    version = (await BillingReport.get(id=pk(report_id))).version
+    column = WRONG_ID_OPERATIONS.index(operation)
+
+    got = {}
+    for kind, wrong in (await wrong_ids(api, world, report_id)).items():
+        before = await fingerprint()
+        got[kind] = await wrong_id_outcome(api, Caller("", caller.token), operation, wrong, version)
+        assert await fingerprint() == before, kind
+
+    assert got == {kind: row[column] for kind, row in WRONG_IDS.items()}
+
+
+async def wrong_id_outcome(api: httpx.AsyncClient, caller: Caller, operation: str, wrong: str, version: int) -> Any:
+    if operation == "report.csv":
+        response = await api.get(f"/exports/reports/{wrong}.csv", headers={"Authorization": f"Bearer {caller.token}"})
+        return response.status_code
+    if operation in REPORT_MUTATIONS:
+        response = await post(api, caller.token, REPORT_MUTATIONS[operation],
+                              {"input": {"reportId": wrong, "version": version}})
+        assert await top_level_refusal(response) is None
+        (payload,) = response.json()["data"].values()
+        return payload_outcome(payload, "report")
+    query, variables, outcome_of = {
+        "report": (op.REPORT_SUMMARY, {"id": wrong}, lambda d: "null" if d["report"] is None else "seen"),
+        "node": (op.NODE, {"id": wrong}, lambda d: "null" if d["node"] is None else d["node"]["__typename"]),
+        "reports(partnerId)": (op.REPORTS, {"filter": {"partnerId": wrong}},
+                               lambda d: "seen" if d["reports"]["totalCount"] else "empty"),
+        "partnerSettings(partnerId)": (PARTNER_SETTINGS, {"partnerId": wrong},
+                                       lambda d: "null" if d["partnerSettings"] is None else "seen"),
+    }[operation]
+    response = await post(api, caller.token, query, variables)
+    refusal = await top_level_refusal(response)
+    return refusal if refusal is not None else outcome_of(response.json()["data"])
+
+
+# ---------------------------------------------------------------- the reportEvents subscription
+# The first event each caller hears after Alpha's, Beta's and Gamma's reports are saved in that
+# order: events come in commit order, so a caller whose first event is Beta's or Gamma's did not
+# hear Alpha's. FORBIDDEN is the subscribe-time refusal; 4403 the socket closed for want of a token.
+SUBSCRIPTION: tuple[Any, ...] = (
+    # platform parent_t1 other_t1 owner_t2 other_t2 only_read only_write only_review only_usage only_generate anonymous
+    "Alpha MSP", "Alpha MSP", "Gamma MSP", "Alpha MSP", "Beta MSP", "Alpha MSP", F, F, F, F, 4403,
+)
+
+
+async def test_every_caller_hears_exactly_what_the_subscription_row_says(
+    world: World, served_app: ServedApp
+) -> None:
+    assert len(SUBSCRIPTION) == len(CALLERS)
+    await given_generated_reports(world, days=2)
+    saved_in_order = [world.tier2_a1, world.tier2_a2, world.tier2_b1]
+    report_ids = [await report_id_of(served_app.http, party) for party in saved_in_order]
+    everyone = await callers(world)
+
+    got: dict[str, Any] = {}
+    async with contextlib.AsyncExitStack() as stack:
+        listening = {}
+        for name in CALLERS:
+            token = everyone[name].token
+            if token is None:
+                anonymous = await stack.enter_async_context(Dashboard.connect(served_app.ws_url))
+                await anonymous.init({})
+                got[name] = await anonymous.close_code()
+                continue
+            dashboard = await stack.enter_async_context(Dashboard.open(served_app.ws_url, token))
+            operation_id = await dashboard.subscribe({"filter": {"period": PERIOD}})
+            if (refused := dashboard.received(operation_id)) is not None:
+                assert refused["type"] == "error", refused
+                (got[name],) = error_codes(refused)
+            else:
+                listening[name] = (dashboard, operation_id)
+        await served_app.subscribers(len(listening))
+
+        for party, report_id in zip(saved_in_order, report_ids, strict=True):
+            await mutate(served_app.http, party, op.SAVE_DRAFT, reportId=report_id, version=1)
+        for name, (dashboard, operation_id) in listening.items():
+            got[name] = (await dashboard.next_event(operation_id))["report"]["partner"]["name"]
+
+    assert got == dict(zip(CALLERS, SUBSCRIPTION, strict=True))
