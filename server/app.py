@@ -7,6 +7,12 @@
     GET  /exports/reports/{reportId}.csv, /exports/periods/{YYYY-MM}.csv
                     CSV exports, streamed, same token and visibility (server.exports)
 
+Around every HTTP request (outermost first): ``server.limits.RequestIds`` (the
+``X-Request-ID`` header, and the ID in the log lines of masked errors), Starlette's
+``CORSMiddleware`` (CORS headers only for ``BILLING_REPORTS_ALLOWED_ORIGINS``, the same
+list the WebSocket checks), ``server.limits.BodySizeLimit`` (413 above 1 MiB, before
+anything reads the body). The GraphQL view has the per-request time limit.
+
 The lifespan also runs the deadline sweep every AUTO_SUBMIT_INTERVAL_SECONDS
 (server.deadline_job; off when 0).
 
@@ -22,6 +28,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -33,6 +41,9 @@ from server.deadline_job import deadline_sweeps
 from server.events import EventHub, live_events
 from server.exports import export_routes
 from server.graphql_view import GraphQLView
+from server.idempotency import HEADER as IDEMPOTENCY_KEY
+from server.idempotency import REPLAYED_HEADER
+from server.limits import REQUEST_ID_HEADER, BodySizeLimit, RequestIds, log_request_ids
 from server.settings import Settings
 
 
@@ -42,7 +53,8 @@ def create_app(
     settings = settings or Settings.from_env()
     events = EventHub()  # this worker's live report events
     view = GraphQLView(make_schema(debug=True) if settings.debug else schema, debug=settings.debug,
-                       events=events, allowed_origins=settings.ws_allowed_origins)
+                       events=events, allowed_origins=settings.allowed_origins,
+                       time_limit=settings.request_time_limit_seconds)
     routes = [
         Route("/graphql", view),
         WebSocketRoute("/graphql", view),
@@ -61,7 +73,22 @@ def create_app(
         ), live_events(events), deadline_sweeps(settings.auto_submit_interval_seconds):
             yield
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    middleware = [
+        Middleware(RequestIds),
+        # Bearer tokens, not cookies: no credentials mode. Error responses carry the
+        # headers too, so a page can read a 413 or a 503.
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.allowed_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", IDEMPOTENCY_KEY, REQUEST_ID_HEADER],
+            expose_headers=[REQUEST_ID_HEADER, REPLAYED_HEADER, "Retry-After"],
+            max_age=600,
+        ),
+        Middleware(BodySizeLimit),
+    ]
+    log_request_ids("strawberry.execution")  # where Strawberry logs each error, masked ones too
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.events = events  # for tests and the bench: the hub of this app
     app.state.graphql = view
     return app

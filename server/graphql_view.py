@@ -9,7 +9,12 @@ What it adds to Strawberry's view:
   Strawberry's status (400, 404, 405), not plain text;
 - orjson encodes and decodes;
 - a mutation sent with an ``Idempotency-Key`` acts once per key and token
-  (``server.idempotency``).
+  (``server.idempotency``);
+- a request that runs longer than ``time_limit`` seconds is cancelled: its transaction
+  rolls back (Tortoise rolls back on the cancellation), a claimed ``Idempotency-Key`` is
+  released, and the client gets **503** ``TIMEOUT``.
+
+The body size limit and request IDs are ``server.limits``' middleware, around the app.
 
 Queries and mutations go over POST only; batching is off (Strawberry's default).
 Subscriptions go over WebSocket at the same path (``server.graphql_ws``: the token in
@@ -19,6 +24,8 @@ token; its requests do).
 """
 
 from __future__ import annotations
+
+import asyncio
 
 import orjson
 from cross_web import HTTPException  # what Strawberry 0.34x views raise (cross-web is its dependency)
@@ -43,6 +50,7 @@ from workflow.core.actors import Actor
 from workflow.live_events import EventFeed
 
 BAD_REQUEST = "BAD_REQUEST"
+TIMEOUT = "TIMEOUT"
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -55,6 +63,7 @@ class GraphQLView(GraphQL[Context, None]):
         debug: bool = False,
         events: EventFeed | None = None,
         allowed_origins: tuple[str, ...] = (),
+        time_limit: float = 0.0,
     ) -> None:
         super().__init__(
             schema,
@@ -64,6 +73,7 @@ class GraphQLView(GraphQL[Context, None]):
             **websocket_options(allowed_origins),
         )
         self.events = events  # the worker's live events, for subscriptions
+        self.time_limit = time_limit  # seconds per HTTP request; 0: none
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":  # subscriptions: authenticated in on_ws_connect
@@ -73,8 +83,21 @@ class GraphQLView(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
-        response = await self._respond(request)
+        response = await self._respond_in_time(request)
         await response(scope, receive, send)
+
+    async def _respond_in_time(self, request: Request) -> Response:
+        if not self.time_limit:
+            return await self._respond(request)
+        try:
+            async with asyncio.timeout(self.time_limit) as deadline:
+                return await self._respond(request)
+        except TimeoutError:
+            if not deadline.expired():
+                raise  # a timeout of something inside, not ours: an unexpected error
+            message = f"the request ran longer than {self.time_limit:g} s and was stopped; nothing it did was kept"
+            body = {"data": None, "errors": [{"message": message, "extensions": {"code": TIMEOUT}}]}
+            return Response(orjson.dumps(body), status_code=503, media_type="application/json")
 
     async def _respond(self, request: Request) -> Response:
         if self.graphql_ide and request.method == "GET" and "text/html" in request.headers.get("accept", ""):

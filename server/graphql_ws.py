@@ -4,7 +4,7 @@ How a connection goes (Strawberry 0.341's protocol handler, with these settings)
 
 - the handshake must offer the ``graphql-transport-ws`` subprotocol (anything else is
   closed with 4406); a browser page of another origin is refused unless listed in
-  ``BILLING_REPORTS_WS_ALLOWED_ORIGINS`` (Strawberry's origin check);
+  ``BILLING_REPORTS_ALLOWED_ORIGINS`` (Strawberry's origin check);
 - ``connection_init`` within 10 s (else close **4408**), its payload carrying the token:
   ``{"Authorization": "Bearer <token>"}``. No token, or a malformed, unknown, expired or
   revoked one: close **4403** (``on_ws_connect``);

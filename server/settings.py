@@ -7,9 +7,16 @@
                               (auto-submit, auto-approve: ``server.deadline_job``); the
                               first run is at startup. 0 turns it off (then run
                               ``billing-reports auto-submit`` from cron). Default 300.
-    BILLING_REPORTS_WS_ALLOWED_ORIGINS=https://dash.example.com,https://other.example
+    BILLING_REPORTS_ALLOWED_ORIGINS=https://dash.example.com,https://other.example
                               browser origins (besides the API's own) whose pages may
-                              open the subscriptions WebSocket. Default none.
+                              call the API: CORS headers on HTTP (``server.app``) and
+                              the subscriptions WebSocket's origin check. One list for
+                              both. Default none. (Its former name,
+                              BILLING_REPORTS_WS_ALLOWED_ORIGINS, is read when it is unset.)
+    BILLING_REPORTS_REQUEST_TIME_LIMIT_SECONDS=10
+                              the longest a GraphQL HTTP request may run; past it, 503
+                              ``TIMEOUT`` and its transaction rolled back
+                              (``server.graphql_view``). 0 turns it off. Default 10.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from dataclasses import dataclass
 
 _TRUE = {"1", "true", "yes", "on"}
 DEFAULT_AUTO_SUBMIT_INTERVAL = 300.0
+DEFAULT_REQUEST_TIME_LIMIT = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,17 +35,25 @@ class Settings:
     # Off unless asked for, so an app built in a test runs nothing in the background;
     # the environment's default (from_env) is on.
     auto_submit_interval_seconds: float = 0.0
-    ws_allowed_origins: tuple[str, ...] = ()
+    allowed_origins: tuple[str, ...] = ()
+    request_time_limit_seconds: float = DEFAULT_REQUEST_TIME_LIMIT
 
     @classmethod
     def from_env(cls) -> "Settings":
         return cls(
             debug=os.environ.get("BILLING_REPORTS_DEBUG", "").strip().lower() in _TRUE,
             auto_submit_interval_seconds=_seconds("AUTO_SUBMIT_INTERVAL_SECONDS", DEFAULT_AUTO_SUBMIT_INTERVAL),
-            ws_allowed_origins=tuple(
-                o.strip() for o in os.environ.get("BILLING_REPORTS_WS_ALLOWED_ORIGINS", "").split(",") if o.strip()
-            ),
+            allowed_origins=_origins(),
+            request_time_limit_seconds=_seconds("BILLING_REPORTS_REQUEST_TIME_LIMIT_SECONDS",
+                                                DEFAULT_REQUEST_TIME_LIMIT),
         )
+
+
+def _origins() -> tuple[str, ...]:
+    text = os.environ.get("BILLING_REPORTS_ALLOWED_ORIGINS")
+    if text is None:
+        text = os.environ.get("BILLING_REPORTS_WS_ALLOWED_ORIGINS", "")
+    return tuple(o.strip() for o in text.split(",") if o.strip())
 
 
 def _seconds(name: str, default: float) -> float:
