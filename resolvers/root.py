@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 
 import strawberry
+from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -25,6 +26,7 @@ from strawberry.extensions import (
 from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from resolvers import node, platform_mutations, queries, report_mutations, settings_mutations, subscriptions
 from resolvers.event_sharing import SharedEventExecution
@@ -112,6 +114,18 @@ class Subscription:
     )
 
 
+class BillingReportsSchema(strawberry.Schema):
+    """Logs only the errors that are bugs (the ones masked for clients).
+
+    An expected error (``FORBIDDEN``, an invalid operation, a bad variable) is the
+    client's to read in the response; logging each at ERROR with a traceback, as
+    Strawberry does, would bury the real failures.
+    """
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        super().process_errors([e for e in errors if should_mask_error(e)], execution_context)
+
+
 def make_schema(*, debug: bool = False) -> strawberry.Schema:
     rules = list(_LIMIT_RULES if debug else _PRODUCTION_RULES)
     extensions: list[type[SchemaExtension] | object] = [
@@ -121,7 +135,7 @@ def make_schema(*, debug: bool = False) -> strawberry.Schema:
         lambda: AddValidationRules(rules),  # depth, aliases, and introspection off in production
         lambda: ValidationCache(maxsize=CACHE_SIZE),
     ]
-    return strawberry.Schema(
+    return BillingReportsSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

@@ -23,8 +23,8 @@ from tests.api import operations as op
 from tests.api.client import codes, gql
 from tests.api.steps import adjustment, given_generated_reports, lines, pk, report_id_of
 from tests.world import World
-from workflow import report_actions, report_contents
-from workflow.core.enums import ReportEventAction, ReportStatus
+from workflow import report_actions, report_contents, tokens
+from workflow.core.enums import ReportEventAction, ReportStatus, Scope
 
 DASHBOARD = "https://dash.example.com"
 
@@ -243,3 +243,18 @@ async def test_an_unexpected_error_is_masked_and_logged_with_the_request_id(
     logged = [r for r in caplog.records if r.name == "strawberry.execution"]
     assert logged and all("support-ticket-991" in r.getMessage() for r in logged)
     assert any("secret" in r.getMessage() for r in logged)  # the log keeps what the client does not see
+
+
+async def test_an_expected_error_is_answered_but_not_logged_as_a_failure(
+    api: httpx.AsyncClient, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    await given_generated_reports(world, days=2)
+    report_id = await report_id_of(api, world.tier2_a1)
+    writer = await tokens.issue_token(world.tier2_a1.organization, "writer only", scopes=[Scope.REPORTS_WRITE])
+
+    with caplog.at_level(logging.ERROR, logger="strawberry.execution"):
+        response = await api.post("/graphql", json={"query": op.REPORT_SUMMARY, "variables": {"id": report_id}},
+                                  headers=_auth(writer.token))
+
+    assert codes(response.json()["errors"]) == ["FORBIDDEN"]
+    assert [r for r in caplog.records if r.name == "strawberry.execution"] == []
