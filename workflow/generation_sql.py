@@ -76,10 +76,9 @@ WHERE o.tier = 'TIER2'
 
 # New reports are created at version 0 ("being generated"); their lines and their
 # GENERATED entries are inserted by these statements, then they become version 1.
-INSERT_LINES_OF_NEW_REPORTS = (
-    "WITH "
-    + FIGURES.format(usage_scope="")
-    + """
+def _insert_lines_of_new_reports(figures: str, order_by: str = "") -> str:
+    """One line per row of ``figures`` into the new (version 0) report of its customer's partner."""
+    return f"""
 INSERT INTO line_item (report_id, customer_id, solution_id, name, billing_unit, reference_day,
                        provisioned_units, used_units, over_provisioned_units, chargeable_units,
                        credits_e4, comment)
@@ -87,12 +86,14 @@ SELECT r.id, f.customer_id, f.solution_id, s.name, s.billing_unit, f.reference_d
        f.provisioned_units, f.used_units,
        CASE WHEN f.provisioned_units > f.used_units THEN f.provisioned_units - f.used_units ELSE 0 END,
        f.used_units, f.credits_e4, NULL
-FROM figures f
+FROM {figures} f
 JOIN customer c ON c.id = f.customer_id
 JOIN solution s ON s.id = f.solution_id
 JOIN billing_report r ON r.partner_id = c.partner_id AND r.period_id = :period_id AND r.version = 0
-"""
-)
+{order_by}"""
+
+
+INSERT_LINES_OF_NEW_REPORTS = "WITH " + FIGURES.format(usage_scope="") + _insert_lines_of_new_reports("figures")
 
 INSERT_GENERATED_ENTRIES = """
 INSERT INTO history_entry (report_id, action, from_status, to_status, version, occurred_at,
@@ -175,22 +176,11 @@ SELECT customer_id, solution_id, DATE '2000-01-01' + latest[1]::integer, latest[
 FROM p85
 """
 
-INSERT_LINES_FROM_PERIOD_FIGURES = """
-INSERT INTO line_item (report_id, customer_id, solution_id, name, billing_unit, reference_day,
-                       provisioned_units, used_units, over_provisioned_units, chargeable_units,
-                       credits_e4, comment)
-SELECT r.id, f.customer_id, f.solution_id, s.name, s.billing_unit, f.reference_day,
-       f.provisioned_units, f.used_units,
-       CASE WHEN f.provisioned_units > f.used_units THEN f.provisioned_units - f.used_units ELSE 0 END,
-       f.used_units, f.credits_e4, NULL
-FROM period_figures f
-JOIN customer c ON c.id = f.customer_id
-JOIN solution s ON s.id = f.solution_id
-JOIN billing_report r ON r.partner_id = c.partner_id AND r.period_id = :period_id AND r.version = 0
--- In key order: the unique index fills left to right, and a report's lines get their IDs
--- in customer order.
-ORDER BY r.id, f.customer_id, f.solution_id
-"""
+# In key order: the unique index fills left to right, and a report's lines get their IDs
+# in customer order.
+INSERT_LINES_FROM_PERIOD_FIGURES = _insert_lines_of_new_reports(
+    "period_figures", order_by="ORDER BY r.id, f.customer_id, f.solution_id"
+)
 
 # The partners with a line in the period's figures and no report yet.
 PARTNERS_WITH_FIGURES_POSTGRES = """
