@@ -49,11 +49,13 @@ class LineItem(Model):
     report = fields.ForeignKeyField(
         "models.BillingReport", related_name="line_items", on_delete=fields.CASCADE
     )
+    # No foreign-key constraints on customer and solution (``db_constraint=False``): see
+    # models/README.md, "Line items keep their references without constraints".
     customer = fields.ForeignKeyField(
-        "models.Customer", related_name="line_items", on_delete=fields.RESTRICT
+        "models.Customer", related_name="line_items", on_delete=fields.NO_ACTION, db_constraint=False
     )
     solution = fields.ForeignKeyField(
-        "models.Solution", related_name="line_items", on_delete=fields.RESTRICT
+        "models.Solution", related_name="line_items", on_delete=fields.NO_ACTION, db_constraint=False
     )
     # Copied from the solution at generation, so a renamed solution does not rewrite a report.
     name = fields.CharField(max_length=200)

@@ -234,11 +234,24 @@ def test_migrate_and_demo_on_a_fresh_postgresql_database(tmp_path: Path) -> None
     try:
         cli.ok("migrate")  # creates the database
         cli.ok("migrate")
+        # Migration 0003: a line item keeps only its report's foreign key (README, decisions).
+        assert asyncio.run(_foreign_keys_of_line_item(base, name)) == ["line_item_report_id_fkey"]
         world = json.loads(cli.ok("demo", "--json").stdout)
         assert len(world["customers"]) >= 40
         assert cli.ok("generate", world["period"]).stdout.strip().endswith("0 report(s) created, 0 regenerated")
     finally:
         asyncio.run(_drop_postgres_database(base, name))
+
+
+async def _foreign_keys_of_line_item(base: str, name: str) -> list[str]:
+    conn = await asyncpg.connect(base.replace("asyncpg://", "postgres://", 1) + f"/{name}")
+    try:
+        rows = await conn.fetch(
+            "SELECT conname FROM pg_constraint WHERE conrelid = 'line_item'::regclass AND contype = 'f'"
+        )
+        return sorted(r["conname"] for r in rows)
+    finally:
+        await conn.close()
 
 
 async def _drop_postgres_database(base: str, name: str) -> None:
