@@ -42,8 +42,9 @@ def main(argv: list[str] | None = None) -> int:
 
 async def _run(args: argparse.Namespace, settings: LoadSettings) -> int:
     async with throwaway_database(args.server_url) as db_url:
-        world = await seed(db_url)
-        print(f"database {db_url.rsplit('/', 1)[-1]}: seeded, report {world.report_id} has {PAGE_SIZE} lines")
+        world = await seed(db_url, alpha_lines=args.lines)
+        print(f"database {db_url.rsplit('/', 1)[-1]}: seeded, report {world.report_id} has {args.lines} lines"
+              f" (the screen shows the first {PAGE_SIZE})")
         with tempfile.TemporaryDirectory(prefix="brbench_") as tmp:
             # Blocking from here on (subprocesses, wrk): the event loop has nothing else to do.
             return _measure(args, settings, world, Path(tmp))
@@ -57,7 +58,7 @@ def _measure(args: argparse.Namespace, settings: LoadSettings, world: BenchWorld
         started.append(servers.start("baseline", servers.BASELINE_FACTORY, world.db_url, tmp))
         if not args.baseline_only:
             started.append(servers.start("service", servers.SERVICE_FACTORY, world.db_url, tmp))
-        _check_answers(started, world)
+        _check_answers(started, world, args.lines)
         results: dict[str, list[LoadResult]] = {s.name: [] for s in started}
         for round_no in range(1, args.rounds + 1):
             # A-B, B-A, …: a drift of the machine's load over the run hits both sides alike.
@@ -70,8 +71,8 @@ def _measure(args: argparse.Namespace, settings: LoadSettings, world: BenchWorld
                 print(f"round {round_no} {server.name:8} {result.rps:8.0f} req/s   "
                       f"p50 {result.p50_ms:6.1f} ms   p99 {result.p99_ms:6.1f} ms", flush=True)
         # Still the same answers after the load (a server that degrades would be timed on errors).
-        _check_answers(started, world)
-        _report(started, results, settings, args.rounds)
+        _check_answers(started, world, args.lines)
+        _report(started, results, settings, args.rounds, args.lines)
     except parity.ParityError:
         for server in started:
             tail = server.log_tail()
@@ -84,10 +85,10 @@ def _measure(args: argparse.Namespace, settings: LoadSettings, world: BenchWorld
     return 0
 
 
-def _check_answers(started: list[servers.Server], world: BenchWorld) -> None:
-    """The 50-line screen, a 3-line one and another tenant's report: same JSON on both sides."""
+def _check_answers(started: list[servers.Server], world: BenchWorld, report_lines: int) -> None:
+    """The measured screen, a 3-line one and another tenant's report: same JSON on both sides."""
     # label, report ID, lines on the page (None: the report must not exist for this token)
-    cases = [("50-line report", world.report_id, PAGE_SIZE), ("3-line report", world.small_report_id, 3),
+    cases = [(f"{report_lines}-line report", world.report_id, PAGE_SIZE), ("3-line report", world.small_report_id, 3),
              ("another tenant's report", world.foreign_report_id, None)]
     for label, report_id, lines in cases:
         answers = {s.name: parity.post(s.url, request_body(report_id), world.tier1_token) for s in started}
@@ -114,9 +115,9 @@ def _fail_on_errors(server: servers.Server, result: LoadResult) -> None:
 
 
 def _report(started: list[servers.Server], results: dict[str, list[LoadResult]],
-            settings: LoadSettings, rounds: int) -> None:
+            settings: LoadSettings, rounds: int, report_lines: int) -> None:
     load1, load5, _ = os.getloadavg()
-    print(f"\nreport detail query, {PAGE_SIZE} lines — {rounds} round(s) of {settings.duration_s} s each "
+    print(f"\nreport detail query, {PAGE_SIZE} lines of a {report_lines}-line report — {rounds} round(s) of {settings.duration_s} s each "
           f"(+{settings.warmup_s} s warm-up), {settings.connections} connections, {settings.threads} wrk threads, "
           "1 uvicorn worker each")
     print(f"machine: {os.cpu_count()} cores, load average {load1:.2f} (1 min) {load5:.2f} (5 min) at the end "
@@ -144,13 +145,17 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per endpoint (default 2)")
     parser.add_argument("--server-url", default=DEFAULT_SERVER_URL,
                         help=f"PostgreSQL cluster for the throwaway database (default {DEFAULT_SERVER_URL})")
+    parser.add_argument("--lines", type=int, default=PAGE_SIZE,
+                        help=f"lines of the measured report, a multiple of 5 (default {PAGE_SIZE}; "
+                             f"the screen shows the first {PAGE_SIZE} either way)")
     parser.add_argument("--baseline-only", action="store_true",
                         help="serve and time only the baseline (checks the harness without the service)")
     args = parser.parse_args(argv)
     if not (1 <= args.duration <= 120 and 0 <= args.warmup <= 30 and 1 <= args.connections <= 256
-            and 1 <= args.threads <= 8 and 1 <= args.rounds <= 10):
+            and 1 <= args.threads <= 8 and 1 <= args.rounds <= 10
+            and PAGE_SIZE <= args.lines <= 5000 and args.lines % 5 == 0):
         parser.error("keep the load bounded: duration 1-120 s, warm-up 0-30 s, connections 1-256, "
-                     "threads 1-8, rounds 1-10")
+                     "threads 1-8, rounds 1-10, lines 50-5000 (a multiple of 5)")
     return args
 
 

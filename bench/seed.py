@@ -66,18 +66,21 @@ async def apply_migrations(db_url: str) -> None:
     await migrate(config=tortoise_config(db_url))
 
 
-async def seed(db_url: str) -> BenchWorld:
+async def seed(db_url: str, *, alpha_lines: int = 50) -> BenchWorld:
     """Migrate the empty database at ``db_url`` and fill it; Tortoise is closed after."""
     await Tortoise.init(config=tortoise_config(db_url))
     try:
         await apply_migrations(db_url)
-        return await fill(db_url)
+        return await fill(db_url, alpha_lines=alpha_lines)
     finally:
         await Tortoise.close_connections()
 
 
-async def fill(db_url: str) -> BenchWorld:
-    """Create the world in the database Tortoise is connected to (``db_url`` is only recorded)."""
+async def fill(db_url: str, *, alpha_lines: int = 50) -> BenchWorld:
+    """Create the world in the database Tortoise is connected to (``db_url`` is only recorded).
+
+    Alpha's report has ``alpha_lines`` lines (a multiple of 5: its customers × 5 solutions).
+    """
     platform = await Organization.create(name="Vendor", tier=Tier.PLATFORM)
     north = await Organization.create(name="North Distribution", tier=Tier.TIER1)
     south = await Organization.create(name="South Distribution", tier=Tier.TIER1)
@@ -91,7 +94,7 @@ async def fill(db_url: str) -> BenchWorld:
     codes = [s.code for s in solutions]
 
     usage: list[UsageRecord] = []
-    for partner, customers, solution_codes in [(alpha, 10, codes), (beta, 1, codes[:3]), (gamma, 2, codes[:2])]:
+    for partner, customers, solution_codes in [(alpha, alpha_lines // len(codes), codes), (beta, 1, codes[:3]), (gamma, 2, codes[:2])]:
         for n in range(1, customers + 1):
             customer = await Customer.create(name=f"{partner.name} customer {n:02d}", partner=partner)
             usage.extend(_month_of_usage(customer.id, solution_codes))
@@ -102,7 +105,7 @@ async def fill(db_url: str) -> BenchWorld:
     await generate_reports(platform_actor, PERIOD)
 
     report = await BillingReport.get(partner_id=alpha.id)
-    assert await LineItem.filter(report_id=report.id).count() == 50
+    assert await LineItem.filter(report_id=report.id).count() == alpha_lines
     first_line = await LineItem.filter(report_id=report.id).order_by("id").first()
     assert first_line is not None
     alpha_actor = await _actor(alpha, "Alpha billing")

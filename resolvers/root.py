@@ -30,6 +30,7 @@ from strawberry.types import ExecutionContext
 
 from resolvers import node, platform_mutations, queries, report_mutations, settings_mutations, subscriptions
 from resolvers.event_sharing import SharedEventExecution
+from resolvers.report_query import ReportQueryPath
 from schema.channel import Customer, Organization
 from schema.errors import should_mask_error
 from schema.history import ReportEvent
@@ -148,3 +149,9 @@ def make_schema(*, debug: bool = False) -> strawberry.Schema:
 
 
 schema = make_schema()
+
+
+def report_query_path(built: strawberry.Schema, *, debug: bool = False) -> ReportQueryPath:
+    """The purpose-built path for report queries, with ``built``'s own limits and rules."""
+    rules = _LIMIT_RULES if debug else _PRODUCTION_RULES
+    return ReportQueryPath(built._schema, rules=rules, max_tokens=MAX_TOKENS, cache_size=CACHE_SIZE)

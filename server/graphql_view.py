@@ -36,6 +36,7 @@ from strawberry.asgi import GraphQL
 from strawberry.schema import BaseSchema
 from strawberry.types.unset import UNSET, UnsetType
 
+from resolvers.root import report_query_path
 from schema.context import Context
 from server.auth import actor_of, unauthenticated
 from server.graphql_ws import (
@@ -45,9 +46,11 @@ from server.graphql_ws import (
     serve_websocket,
     websocket_options,
 )
+from server.idempotency import HEADER as IDEMPOTENCY_HEADER
 from server.idempotency import respond_once
 from workflow.core.actors import Actor
 from workflow.live_events import EventFeed
+from workflow.sql import sharing_one_connection
 
 BAD_REQUEST = "BAD_REQUEST"
 TIMEOUT = "TIMEOUT"
@@ -73,6 +76,8 @@ class GraphQLView(GraphQL[Context, None]):
             **websocket_options(allowed_origins),
         )
         self.events = events  # the worker's live events, for subscriptions
+        # Report queries answered without a resolver per field (resolvers.report_query).
+        self.report_query = report_query_path(schema, debug=debug)  # type: ignore[arg-type]
         self.time_limit = time_limit  # seconds per HTTP request; 0: none
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -102,11 +107,28 @@ class GraphQLView(GraphQL[Context, None]):
     async def _respond(self, request: Request) -> Response:
         if self.graphql_ide and request.method == "GET" and "text/html" in request.headers.get("accept", ""):
             return await self.render_graphql_ide(request)
-        actor = await actor_of(request)
-        if actor is None:
-            return unauthenticated()
+        # The token check and a report query answered directly are a few reads in a row:
+        # they share one pooled connection. Mutations and Strawberry's path run after it.
+        async with sharing_one_connection():
+            actor = await actor_of(request)
+            if actor is None:
+                return unauthenticated()
+            answer = await self._answer_directly(request, actor)
+            if answer is not None:
+                return answer
         # A mutation sent with an Idempotency-Key acts once per key (server.idempotency).
         return await respond_once(request, lambda: self._execute(request, actor))
+
+    async def _answer_directly(self, request: Request, actor: Actor) -> Response | None:
+        """A report query answered by ``resolvers.report_query``, or None for Strawberry.
+
+        Requests with an ``Idempotency-Key`` go to ``respond_once``, which checks the header.
+        """
+        if request.method != "POST" or not _is_json(request.headers.get("content-type")) \
+                or IDEMPOTENCY_HEADER in request.headers:
+            return None
+        answer = await self.report_query.answer(await request.body(), actor)
+        return None if answer is None else Response(answer, media_type="application/json")
 
     async def _execute(self, request: Request, actor: Actor) -> Response:
         try:
@@ -124,6 +146,10 @@ class GraphQLView(GraphQL[Context, None]):
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
+
+
+def _is_json(content_type: str | None) -> bool:
+    return content_type is not None and content_type.partition(";")[0].strip().lower() == "application/json"
 
 
 def transport_error(status_code: int, reason: str) -> Response:

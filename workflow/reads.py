@@ -17,7 +17,7 @@ per request before it calls any of these.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
@@ -25,9 +25,10 @@ from typing import Any, Generic, TypeVar
 from tortoise.expressions import Q, Subquery
 
 from models import BillingPeriod, BillingReport, Customer, Organization
-from workflow.core.actors import Actor, ReportOwnership
+from workflow.core.actors import Actor, ReportOwnership, can_see
 from workflow.core.deadlines import DEFAULT_DEADLINE_DAYS
 from workflow.core.enums import ReportStatus, Tier
+from workflow.sql import as_date, as_datetime, connection, read
 from workflow.visibility import visible_partners, visible_reports
 
 
@@ -107,11 +108,55 @@ async def visible_report(actor: Actor, report_id: int) -> ReportView | None:
 
 
 async def visible_reports_by_id(actor: Actor, report_ids: Iterable[int]) -> dict[int, ReportView]:
-    wanted = list(set(report_ids))
+    wanted = sorted(set(report_ids))
     if not wanted:
         return {}
-    rows = await BillingReport.filter(visible_reports(actor), id__in=wanted).values(*_REPORT_FIELDS)
-    return {row["id"]: _report(row) for row in rows}
+    # Raw SQL and the tenancy rule in Python (``can_see``, the rule ``visible_reports``
+    # writes as a filter): every report screen runs this, and the ORM query cost ~8x the
+    # query itself (bench/README.md).
+    rows = await read(connection(), reports_by_id_sql(len(wanted)), **id_params(wanted))
+    views = (report_of_row(row) for row in rows)
+    return {view.id: view for view in views if can_see(actor, view.ownership)}
+
+
+def reports_by_id_sql(count: int, *, columns: str = "", joins: str = "") -> str:
+    """The reports whose ids are ``:r0`` … ``:r{count-1}``, with their period and partner.
+
+    ``columns`` and ``joins`` add to the row (``workflow.report_contents`` adds the totals);
+    ``{report_ids}`` in ``joins`` stands for the same id list.
+    """
+    report_ids = ", ".join(f":r{n}" for n in range(count))
+    return _REPORTS_BY_ID.format(columns=columns, joins=joins.format(report_ids=report_ids), report_ids=report_ids)
+
+
+def id_params(report_ids: Sequence[int]) -> dict[str, int]:
+    return {f"r{n}": rid for n, rid in enumerate(report_ids)}
+
+
+_REPORTS_BY_ID = """
+SELECT r.id, r.status, r.version, r.generated_at, r.submission_deadline, r.submitted_at, r.reviewed_at,
+       r.period_id, p.label AS period_label, p.starts_on, p.ends_on,
+       r.partner_id, o.name AS partner_name, o.tier AS partner_tier, o.parent_id{columns}
+FROM billing_report r
+JOIN billing_period p ON p.id = r.period_id
+JOIN organization o ON o.id = r.partner_id{joins}
+WHERE r.id IN ({report_ids})
+"""
+
+
+def report_of_row(row: Mapping[str, Any]) -> ReportView:
+    return ReportView(
+        id=row["id"],
+        period=PeriodView(row["period_id"], row["period_label"], as_date(row["starts_on"]), as_date(row["ends_on"])),
+        partner=OrganizationView(row["partner_id"], row["partner_name"], Tier(row["partner_tier"])),
+        parent_id=row["parent_id"],
+        status=ReportStatus(row["status"]),
+        version=row["version"],
+        generated_at=as_datetime(row["generated_at"]),
+        submission_deadline=as_datetime(row["submission_deadline"]),
+        submitted_at=as_datetime(row["submitted_at"]),
+        reviewed_at=as_datetime(row["reviewed_at"]),
+    )
 
 
 async def report_page(

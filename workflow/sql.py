@@ -7,8 +7,11 @@ Statements are written with ``:name`` placeholders; ``run``/``fetch`` turn them 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from datetime import date
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from tortoise import connections
@@ -32,22 +35,30 @@ def is_postgres(conn: BaseDBAsyncClient | None = None) -> bool:
 
 
 def prepare(sql: str, params: Mapping[str, Any], dialect_name: str) -> tuple[str, list[Any]]:
-    values: list[Any] = []
+    text, names = _template(sql, dialect_name)
+    return text, [params[name] for name in names]
+
+
+@lru_cache(maxsize=1024)
+def _template(sql: str, dialect_name: str) -> tuple[str, tuple[str, ...]]:
+    """The driver's text of ``sql`` and the parameter names in binding order (cached: the
+    hot reads run the same few texts on every request, and the regex is not free)."""
+    names: list[str] = []
     positions: dict[str, int] = {}
 
     def bind(match: re.Match[str]) -> str:
         name, cast = match[1], match[2] or ""
         if dialect_name == "postgres":
             if name not in positions:
-                values.append(params[name])
-                positions[name] = len(values)
+                names.append(name)
+                positions[name] = len(names)
             return f"${positions[name]}{cast}"
         # Dates and datetimes go as they are: Tortoise registers the sqlite3 adapters
         # that store them as the same ISO text the ORM writes.
-        values.append(params[name])
+        names.append(name)
         return "?"
 
-    return _PLACEHOLDER.sub(bind, sql), values
+    return _PLACEHOLDER.sub(bind, sql), tuple(names)
 
 
 async def run(conn: BaseDBAsyncClient, sql: str, **params: Any) -> int:
@@ -61,8 +72,84 @@ async def fetch(conn: BaseDBAsyncClient, sql: str, **params: Any) -> list[dict[s
     return await conn.execute_query_dict(text, values)
 
 
+async def read(conn: BaseDBAsyncClient, sql: str, **params: Any) -> Sequence[Mapping[str, Any]]:
+    """``fetch`` for the hot reads of the API: the rows as the driver gives them, not copied.
+
+    On PostgreSQL these are asyncpg ``Record`` objects (read by name, immutable), which
+    saves a dict per row; errors are asyncpg's own, not Tortoise's. Use ``fetch`` where a
+    caller needs dicts or Tortoise's exception types. Inside ``sharing_one_connection``
+    the reads on the pool's client take turns on one checked-out connection.
+    """
+    name = dialect(conn)
+    text, values = prepare(sql, params, name)
+    if name != "postgres":
+        return await conn.execute_query_dict(text, values)
+    shared = _shared.get()
+    if shared is not None and shared.client is conn:
+        return await (await shared.driver()).fetch(text, *values)  # type: ignore[no-any-return]
+    async with conn.acquire_connection() as driver:
+        return await driver.fetch(text, *values)  # type: ignore[no-any-return]
+
+
+class _SharedConnection:
+    """A pooled connection checked out at the first read, for the reads that follow."""
+
+    def __init__(self, client: BaseDBAsyncClient) -> None:
+        self.client = client
+        self._checkout: Any = None
+        self._driver: Any = None
+
+    async def driver(self) -> Any:
+        if self._driver is None:
+            checkout = self.client.acquire_connection()
+            self._driver = await checkout.__aenter__()
+            self._checkout = checkout
+        return self._driver
+
+    async def release(self, error: BaseException | None) -> None:
+        if self._checkout is not None:
+            await self._checkout.__aexit__(type(error) if error else None, error, None)
+
+
+_shared: ContextVar[_SharedConnection | None] = ContextVar("shared_connection", default=None)
+
+
+@asynccontextmanager
+async def sharing_one_connection() -> AsyncIterator[None]:
+    """Let the ``read`` calls inside share one pooled connection, checked out once (PostgreSQL).
+
+    For short, sequential read-only work such as a request's token check and report query:
+    each checkout of the pool costs a reset round trip on release, so three reads on one
+    connection cost about half of three on three. Nothing inside may open a transaction or
+    run reads concurrently: it would wait for a second connection while holding one.
+    Transactions' own reads are not affected (they run on the transaction's connection).
+    """
+    if _shared.get() is not None or not is_postgres():
+        yield
+        return
+    shared = _SharedConnection(connection())
+    token = _shared.set(shared)
+    error: BaseException | None = None
+    try:
+        yield
+    except BaseException as raised:
+        error = raised
+        raise
+    finally:
+        _shared.reset(token)
+        await shared.release(error)
+
+
 def as_date(value: date | str | None) -> date | None:
     """SQLite returns dates from raw SQL as text."""
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(value)
+
+
+def as_datetime(value: datetime | str | None) -> datetime | None:
+    """SQLite returns datetimes from raw SQL as the ISO text Tortoise wrote (UTC)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)

@@ -232,7 +232,9 @@ async def test_an_unexpected_error_is_masked_and_logged_with_the_request_id(
     async def broken(report_ids: object) -> object:
         raise RuntimeError("connection string postgres://secret")
 
+    # Both reads of totals: the report query path's and the resolvers' it falls back to.
     monkeypatch.setattr(report_contents, "totals", broken)
+    monkeypatch.setattr(report_contents, "visible_report_with_totals", broken)
     with caplog.at_level(logging.ERROR, logger="strawberry.execution"):
         response = await api.post("/graphql", json={"query": op.REPORT_SUMMARY, "variables": {"id": report_id}},
                                   headers={**_auth(world.tier2_a1.token), "X-Request-ID": "support-ticket-991"})

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from tortoise import connections
@@ -19,12 +20,16 @@ from tortoise import connections
 from models import Customer
 from tests.api import operations as op
 from tests.api.client import gql
+from tests.conftest import ON_POSTGRES
 from tests.api.steps import adjustment, lines, mutate, report_id_of
+from bench.report_detail import QUERY as REPORT_SCREEN
 from tests.world import PERIOD, PERIOD_START, World
 from workflow.generation import generate_reports
 from workflow.usage import UsageRecord
 
 _EXECUTE_METHODS = ("execute_query", "execute_query_dict", "execute_insert", "execute_many", "execute_script")
+# On PostgreSQL the hot reads (workflow.sql.read) go to asyncpg directly: count there.
+_ASYNCPG_METHODS = ("fetch", "fetchrow", "fetchval", "execute", "executemany")
 
 # token, report, line page, totals, history, history changes, the period's deadline window
 DETAIL_QUERIES = 7
@@ -40,14 +45,26 @@ class QueryCounter:
         conn = connections.get("default")
         self.statements = []
         with self.monkeypatch.context() as patch:
-            for name in _EXECUTE_METHODS:
-                patch.setattr(conn, name, self._counted(getattr(conn, name)))
+            if ON_POSTGRES:
+                for name in _ASYNCPG_METHODS:
+                    patch.setattr(asyncpg.Connection, name, self._counted_driver(getattr(asyncpg.Connection, name)))
+            else:
+                for name in _EXECUTE_METHODS:
+                    patch.setattr(conn, name, self._counted(getattr(conn, name)))
             yield self.statements
 
     def _counted(self, execute: Callable[..., Any]) -> Callable[..., Any]:
         async def counted(query: str, *args: Any, **kwargs: Any) -> Any:
             self.statements.append(query)
             return await execute(query, *args, **kwargs)
+
+        return counted
+
+    def _counted_driver(self, execute: Callable[..., Any]) -> Callable[..., Any]:
+        async def counted(driver: asyncpg.Connection, query: str, *args: Any, **kwargs: Any) -> Any:
+            if query != driver.get_reset_query():  # the pool's own, when a connection goes back
+                self.statements.append(query)
+            return await execute(driver, query, *args, **kwargs)
 
         return counted
 
@@ -113,3 +130,26 @@ async def test_a_page_of_reports_with_their_lines_and_history_costs_the_same_as_
     assert alpha_only["reports"]["totalCount"] == 1 and both["reports"]["totalCount"] == 2
     # token, report page, report count, line pages, totals, histories, history changes
     assert len(one_report) == len(two_reports) == 7, two_reports
+
+
+# The report screen (bench/report_detail.py's query) goes the purpose-built path: the token,
+# the report with its totals, and the line page.
+SCREEN_QUERIES = 3
+SCREEN = REPORT_SCREEN.replace("lineItems(first: 50)", "lineItems(first: 100)").replace(
+    "totals {", "totals { lineCount"
+)
+
+
+async def test_the_report_screen_costs_three_queries_for_51_lines_as_for_6(
+    api: httpx.AsyncClient, world: World, counter: QueryCounter
+) -> None:
+    big, small = await _given_a_big_and_a_small_report(api, world)
+
+    async with counter.counting() as big_statements:
+        big_report = (await gql(api, world.tier1_a.token, SCREEN, {"id": big}))["report"]
+    async with counter.counting() as small_statements:
+        small_report = (await gql(api, world.tier1_a.token, SCREEN, {"id": small}))["report"]
+
+    assert len(big_report["lineItems"]["edges"]) == 51 and big_report["totals"]["lineCount"] == 51
+    assert len(small_report["lineItems"]["edges"]) == 6
+    assert len(big_statements) == len(small_statements) == SCREEN_QUERIES, big_statements

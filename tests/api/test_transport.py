@@ -68,7 +68,9 @@ async def test_an_unexpected_failure_is_masked(
     async def broken(report_ids: object) -> object:
         raise RuntimeError("connection string postgres://secret")
 
+    # Both reads of totals: the report query path's and the resolvers' it falls back to.
     monkeypatch.setattr(report_contents, "totals", broken)
+    monkeypatch.setattr(report_contents, "visible_report_with_totals", broken)
     _, errors, _ = await gql_errors(api, world.tier2_a1.token, op.REPORT_SUMMARY, {"id": report_id})
 
     assert [e["message"] for e in errors] == ["Unexpected error."]

@@ -1,0 +1,267 @@
+"""Compiling a query document, once, into a plan that builds its answer without graphql-core.
+
+``compile_operation`` parses the text with the schema's token limit, validates it with
+the schema's own rules (the standard ones plus depth, aliases and, in production, no
+introspection), and then turns the selection into nested builders: for each object, the
+list of (response key, how to get the value) in the order graphql-core would answer
+them. Field collection is GraphQL's (fragments and inline fragments merged into their
+object's fields, first occurrence first); documents with directives are not compiled,
+so no selection depends on variables.
+
+It returns None for anything the path does not answer (see the package docstring).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from operator import attrgetter
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    get_named_type,
+    get_operation_ast,
+    is_abstract_type,
+    parse,
+    specified_rules,
+    validate,
+)
+from graphql.validation import ASTValidationRule
+
+from resolvers.report_query.fields import LISTS, OBJECTS, SCALARS, Loaded
+
+Builder = Callable[[Any, Loaded], dict[str, Any]]
+Getter = Callable[[Any, Loaded], Any] | str  # a function, or the name of the source's attribute
+
+
+class Unsupported(Exception):
+    """The document asks for something the path does not answer."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A compiled query: its root fields in order, the report field, and what to read."""
+
+    operation: OperationDefinitionNode
+    root: tuple[tuple[str, str], ...]  # (response key, "report" | "__typename")
+    report_field: GraphQLField
+    report_node: FieldNode
+    report: Builder
+    needs_totals: bool
+    line_items: tuple[GraphQLField, FieldNode] | None  # the lineItems field, for its arguments
+
+
+@dataclass
+class _Compiling:
+    schema: GraphQLSchema
+    fragments: dict[str, FragmentDefinitionNode]
+    needs_totals: bool = False
+    line_items: list[tuple[GraphQLField, FieldNode]] = field(default_factory=list)
+
+
+def compile_operation(
+    schema: GraphQLSchema,
+    query: str,
+    operation_name: str | None,
+    rules: Collection[type[ASTValidationRule]],
+    max_tokens: int,
+) -> Plan | None:
+    try:
+        document = parse(query, max_tokens=max_tokens)
+    except GraphQLError:
+        return None
+    if validate(schema, document, [*specified_rules, *rules]):
+        return None
+    operation = get_operation_ast(document, operation_name)
+    if operation is None or operation.operation is not OperationType.QUERY:
+        return None
+    try:
+        return _plan(schema, document, operation)
+    except Unsupported:
+        return None
+
+
+def _plan(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode) -> Plan:
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    state = _Compiling(schema, fragments)
+    query_type = schema.query_type
+    assert query_type is not None
+    root: list[tuple[str, str]] = []
+    report: tuple[GraphQLField, FieldNode, Builder] | None = None
+    for key, nodes in _collect(state, query_type, [operation.selection_set]).items():
+        name = nodes[0].name.value
+        if name == "__typename":
+            root.append((key, name))
+        elif name == "report" and report is None:
+            definition = query_type.fields[name]
+            report = (definition, nodes[0], _object(state, _object_type(definition), nodes))
+            root.append((key, name))
+        else:
+            raise Unsupported(name)
+    if report is None or len(state.line_items) > 1:
+        raise Unsupported("not a report query")
+    return Plan(
+        operation=operation,
+        root=tuple(root),
+        report_field=report[0],
+        report_node=report[1],
+        report=report[2],
+        needs_totals=state.needs_totals,
+        line_items=state.line_items[0] if state.line_items else None,
+    )
+
+
+def _object(state: _Compiling, object_type: GraphQLObjectType, nodes: Sequence[FieldNode]) -> Builder:
+    """The builder of one object: its selected fields (merged over ``nodes``) in answer order."""
+    type_name = object_type.name
+    scalars, objects, lists = SCALARS.get(type_name, {}), OBJECTS.get(type_name, {}), LISTS.get(type_name, {})
+    getters: list[tuple[str, Getter]] = []
+    selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
+    for key, field_nodes in _collect(state, object_type, selection_sets).items():
+        name = field_nodes[0].name.value
+        if name == "__typename":
+            getters.append((key, _constant(type_name)))
+        elif name in scalars:
+            getters.append((key, scalars[name]))
+        elif name in objects:
+            getter, child_type = objects[name]
+            child = _object(state, _named(state, child_type), field_nodes)
+            getters.append((key, _child(getter, child)))
+            _note_data(state, type_name, name, object_type.fields[name], field_nodes[0])
+        elif name in lists:
+            getter, child_type = lists[name]
+            getters.append((key, _children(getter, _object(state, _named(state, child_type), field_nodes))))
+        else:
+            raise Unsupported(f"{type_name}.{name}")
+
+    return _builder(type_name, getters)
+
+
+def _builder(type_name: str, getters: list[tuple[str, Getter]]) -> Builder:
+    """One function that returns the object's dict as a literal.
+
+    Generated, as ``dataclasses`` generates ``__init__``: a page of 50 lines builds 200
+    such dicts, and a literal with attribute reads inlined costs about half of calling a
+    getter per key. Keys are GraphQL names (the lexer admits only ``[_A-Za-z][_0-9A-Za-z]*``)
+    and attribute names from ``fields.py``; both are written with ``repr``.
+    """
+    namespace: dict[str, Any] = {}
+    items = []
+    for n, (key, get) in enumerate(getters):
+        if isinstance(get, str):
+            items.append(f"{key!r}: source.{get}")
+        else:
+            namespace[f"_get{n}"] = get
+            items.append(f"{key!r}: _get{n}(source, loaded)")
+    source = f"def build_{type_name}(source, loaded):\n    return {{{', '.join(items)}}}\n"
+    exec(compile(source, f"<report query: {type_name}>", "exec"), namespace)  # noqa: S102 - see above
+    return namespace[f"build_{type_name}"]  # type: ignore[no-any-return]
+
+
+def _note_data(state: _Compiling, type_name: str, name: str, definition: GraphQLField, node: FieldNode) -> None:
+    """The report's fields that need a read of their own: totals, and the line page."""
+    if type_name != "BillingReport":
+        return
+    if name == "totals":
+        state.needs_totals = True
+    elif name == "lineItems":
+        state.line_items.append((definition, node))
+
+
+def _callable(getter: Getter) -> Callable[[Any, Loaded], Any]:
+    if isinstance(getter, str):
+        attribute = attrgetter(getter)
+        return lambda source, _loaded: attribute(source)
+    return getter
+
+
+def _child(getter: Getter, build: Builder) -> Callable[[Any, Loaded], Any]:
+    getter = _callable(getter)
+
+    def get(source: Any, loaded: Loaded) -> Any:
+        value = getter(source, loaded)
+        return None if value is None else build(value, loaded)
+
+    return get
+
+
+def _children(getter: Getter, build: Builder) -> Callable[[Any, Loaded], Any]:
+    getter = _callable(getter)
+
+    def get(source: Any, loaded: Loaded) -> list[dict[str, Any]]:
+        return [build(item, loaded) for item in getter(source, loaded)]
+
+    return get
+
+
+def _constant(value: str) -> Callable[[Any, Loaded], str]:
+    return lambda _source, _loaded: value
+
+
+def _named(state: _Compiling, type_name: str) -> GraphQLObjectType:
+    found = state.schema.get_type(type_name)
+    if not isinstance(found, GraphQLObjectType):
+        raise Unsupported(type_name)  # the table names a type the schema does not have
+    return found
+
+
+def _object_type(definition: GraphQLField) -> GraphQLObjectType:
+    named = get_named_type(definition.type)
+    if not isinstance(named, GraphQLObjectType):
+        raise Unsupported(str(named))
+    return named
+
+
+def _collect(
+    state: _Compiling, object_type: GraphQLObjectType, selection_sets: Sequence[SelectionSetNode]
+) -> dict[str, list[FieldNode]]:
+    """GraphQL's CollectFields for a document without directives: fields by response key."""
+    fields: dict[str, list[FieldNode]] = {}
+    visited: set[str] = set()
+
+    def visit(selection_set: SelectionSetNode) -> None:
+        for selection in selection_set.selections:
+            if selection.directives:
+                raise Unsupported("directives")
+            if isinstance(selection, FieldNode):
+                key = selection.alias.value if selection.alias else selection.name.value
+                fields.setdefault(key, []).append(selection)
+            elif isinstance(selection, InlineFragmentNode):
+                if _applies(state, selection.type_condition, object_type):
+                    visit(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name in visited:
+                    continue
+                visited.add(name)
+                fragment = state.fragments[name]
+                if fragment.directives:
+                    raise Unsupported("directives")
+                if _applies(state, fragment.type_condition, object_type):
+                    visit(fragment.selection_set)
+
+    for selection_set in selection_sets:
+        visit(selection_set)
+    return fields
+
+
+def _applies(state: _Compiling, condition: Any, object_type: GraphQLObjectType) -> bool:
+    if condition is None:
+        return True
+    named = state.schema.get_type(condition.name.value)
+    if named is object_type:
+        return True
+    # A fragment on an interface or union applies to the object types it includes.
+    return is_abstract_type(named) and state.schema.is_sub_type(named, object_type)  # type: ignore[arg-type]

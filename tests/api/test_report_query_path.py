@@ -1,0 +1,204 @@
+"""The purpose-built path for report queries answers exactly as Strawberry does, or not at all.
+
+Two apps on the same database: one as served (report queries go through
+``resolvers.report_query``), one whose path always declines (every request through
+Strawberry). Each operation below is posted to both: the status and the body must be the
+same bytes, and the first app must have answered it directly exactly when the table says
+so — an operation the path should take but declines would make its speed a fiction, and
+one it takes but should not would skip a rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest_asyncio
+from tortoise.context import TortoiseContext
+
+from bench.report_detail import QUERY as REPORT_SCREEN
+from models import LineItem
+from schema import ids
+from server.app import create_app
+from server.settings import Settings
+from tests.api import operations as op
+from tests.api.steps import adjustment, given_generated_reports, lines, mutate, report_id_of
+from tests.world import World, build_world
+from workflow import tokens
+from workflow.core.enums import Scope
+
+
+@dataclass
+class Apps:
+    direct: httpx.AsyncClient  # as served
+    general: httpx.AsyncClient  # Strawberry for everything
+    answered: list[bool]  # per request to ``direct``: did the path answer it?
+
+
+@pytest_asyncio.fixture
+async def apps(db: TortoiseContext) -> AsyncIterator[Apps]:
+    served = create_app(settings=Settings(debug=False), register_orm=False)
+    general = create_app(settings=Settings(debug=False), register_orm=False)
+    answered: list[bool] = []
+    path = served.state.graphql.report_query
+    answer = path.answer
+
+    async def recording(body: bytes, actor: Any) -> bytes | None:
+        result = await answer(body, actor)
+        answered.append(result is not None)
+        return result
+
+    async def declining(body: bytes, actor: Any) -> None:
+        return None
+
+    path.answer = recording
+    general.state.graphql.report_query.answer = declining
+    async with (
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=served), base_url="http://billing.test") as direct,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=general), base_url="http://billing.test") as other,
+    ):
+        yield Apps(direct, other, answered)
+
+
+@pytest_asyncio.fixture
+async def screen_world(db: TortoiseContext, apps: Apps) -> World:
+    """Alpha's report submitted with a lowered, commented line; Beta's still being prepared."""
+    world = await build_world()
+    await given_generated_reports(world)
+    alpha = world.tier2_a1
+    report_id = await report_id_of(apps.direct, alpha)
+    first = (await lines(apps.direct, alpha, report_id))[0]
+    await mutate(apps.direct, alpha, op.SUBMIT, reportId=report_id, version=1,
+                 adjustments=[adjustment(first, first["usedUnits"] - 1, "one seat cancelled")])
+    return world
+
+
+FIELDS_OF_EVERY_TYPE = """
+query Everything($id: ID!) {
+  __typename
+  report(id: $id) {
+    __typename id status version generatedAt submissionDeadline submittedAt reviewedAt availableActions
+    period { __typename id label startsOn endsOn }
+    partner { __typename id name tier }
+    totals { __typename lineCount provisionedUnits usedUnits overProvisionedUnits chargeableUnits allocatedCredits }
+    lineItems(first: 4) {
+      __typename totalCount
+      pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor }
+      edges { __typename cursor node {
+        __typename id name billingUnit provisionedUnits usedUnits overProvisionedUnits chargeableUnits
+        allocatedCredits comment referenceDay
+        customer { __typename id name } solution { __typename code name billingUnit aggregationRule }
+      } }
+    }
+  }
+}
+"""
+
+FRAGMENTS_AND_ALIASES = """
+query Screen($id: ID!, $size: Int) {
+  theReport: report(id: $id) {
+    ...Head
+    ... on Node { id }
+    ... on BillingReport { state: status period { label } }
+    items: lineItems(first: $size) { edges { node { ...Line units: usedUnits } } pageInfo { endCursor } }
+    period { id }
+  }
+}
+fragment Head on BillingReport { id version partner { name } totals { usedUnits } }
+fragment Line on LineItem { id comment customer { name } ...Line2 }
+fragment Line2 on LineItem { chargeableUnits solution { code } }
+"""
+
+SECOND_PAGE = """
+query Page($id: ID!, $after: String) {
+  report(id: $id) { lineItems(first: 2, after: $after) {
+    totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id } }
+  } }
+}
+"""
+
+LITERAL_ID = 'query { report(id: "%s") { id status lineItems { totalCount edges { node { id } } } } }'
+
+
+async def test_the_report_screen_and_its_variants_get_the_same_bytes_from_both_paths(
+    apps: Apps, screen_world: World
+) -> None:
+    world = screen_world
+    alpha_report = await report_id_of(apps.direct, world.tier2_a1)
+    beta_report = await report_id_of(apps.direct, world.tier2_a2)
+    two_lines = await _post(apps.direct, world.tier1_a.token, SECOND_PAGE, {"id": alpha_report})
+    cursor = two_lines.json()["data"]["report"]["lineItems"]["pageInfo"]["endCursor"]
+    a_line = (await lines(apps.direct, world.tier2_a1, alpha_report))[0]["id"]
+    no_read = (await tokens.issue_token(world.tier1_a.organization, "reviewer", [Scope.REPORTS_REVIEW])).token
+    parent, owner, stranger, platform = (world.tier1_a.token, world.tier2_a1.token,
+                                         world.tier1_b.token, world.platform.token)
+
+    # (what, token, operation, variables, answered directly?)
+    cases: list[tuple[str, str, str, dict[str, Any], bool]] = [
+        ("the bench's report screen, parent", parent, REPORT_SCREEN, {"id": alpha_report}, True),
+        ("the report screen, owner", owner, REPORT_SCREEN, {"id": alpha_report}, True),
+        ("the report screen, platform", platform, REPORT_SCREEN, {"id": alpha_report}, True),
+        ("a report still being prepared", parent, REPORT_SCREEN, {"id": beta_report}, True),
+        ("another tenant's report: null", stranger, REPORT_SCREEN, {"id": alpha_report}, True),
+        ("a line item's ID as a report's: null", parent, REPORT_SCREEN, {"id": a_line}, True),
+        ("an ID of no report: null", parent, REPORT_SCREEN, {"id": ids.encode(ids.BILLING_REPORT, 99999)}, True),
+        ("not an ID: null", parent, REPORT_SCREEN, {"id": "nope"}, True),
+        ("every field of every type, __typename everywhere", parent, FIELDS_OF_EVERY_TYPE, {"id": alpha_report}, True),
+        ("fragments, inline fragments and aliases", owner, FRAGMENTS_AND_ALIASES, {"id": alpha_report, "size": 3}, True),
+        ("the page after a cursor", parent, SECOND_PAGE, {"id": alpha_report, "after": cursor}, True),
+        ("the first page", parent, SECOND_PAGE, {"id": alpha_report}, True),
+        ("an ID written in the document", parent, LITERAL_ID % alpha_report, {}, True),
+        # Declined: each goes through Strawberry, with its usual answer or error.
+        ("history is not on the path", parent, op.REPORT_DETAIL, {"id": alpha_report}, False),
+        ("a period's deadline is not on the path", parent,
+         "query($id: ID!) { report(id: $id) { period { submissionDeadline } } }", {"id": alpha_report}, False),
+        ("a line filter", parent, op.REPORT_DETAIL.replace("history {", "h: history {"),
+         {"id": alpha_report, "filter": {"adjusted": True}}, False),
+        ("filtered lines without history", parent,
+         'query($id: ID!) { report(id: $id) { lineItems(filter: {adjusted: true}) { totalCount } } }',
+         {"id": alpha_report}, False),
+        ("a page size out of range", parent, "query($id: ID!) { report(id: $id) { lineItems(first: 101) { totalCount } } }",
+         {"id": alpha_report}, False),
+        ("a malformed cursor", parent, SECOND_PAGE, {"id": alpha_report, "after": "bm9wZQ=="}, False),
+        ("a missing variable", parent, REPORT_SCREEN, {}, False),
+        ("a variable of the wrong type", parent, SECOND_PAGE, {"id": alpha_report, "after": 5}, False),
+        ("a token without reports:read", no_read, REPORT_SCREEN, {"id": alpha_report}, False),
+        ("a directive", parent, "query($id: ID!, $on: Boolean!) { report(id: $id) { id @include(if: $on) } }",
+         {"id": alpha_report, "on": True}, False),
+        ("two report fields", parent, "query($id: ID!) { a: report(id: $id) { id } b: report(id: $id) { id } }",
+         {"id": alpha_report}, False),
+        ("another root field", parent, "query($id: ID!) { report(id: $id) { id } viewer { name } }",
+         {"id": alpha_report}, False),
+        ("more aliases than the limit", parent,
+         "query($id: ID!) { report(id: $id) { " + " ".join(f"a{n}: id" for n in range(16)) + " } }",
+         {"id": alpha_report}, False),
+        ("an unknown field", parent, "query($id: ID!) { report(id: $id) { nope } }", {"id": alpha_report}, False),
+        ("a mutation", parent, op.SUBMIT, {"input": {"reportId": alpha_report, "version": 1}}, False),
+    ]
+    for what, token, query, variables, direct in cases:
+        apps.answered.clear()
+        mine = await _post(apps.direct, token, query, variables)
+        theirs = await _post(apps.general, token, query, variables)
+        assert (mine.status_code, mine.content) == (theirs.status_code, theirs.content), what
+        assert apps.answered == [direct], f"{what}: answered directly {apps.answered}, expected [{direct}]"
+
+
+async def test_a_report_without_lines_shows_zero_totals_on_both_paths(apps: Apps, db: TortoiseContext) -> None:
+    world = await build_world()
+    await given_generated_reports(world)
+    report_id = await report_id_of(apps.direct, world.tier2_a1)
+    await LineItem.filter(report_id=ids.decode_as(ids.BILLING_REPORT, report_id)).delete()
+    apps.answered.clear()
+
+    mine = await _post(apps.direct, world.tier1_a.token, FIELDS_OF_EVERY_TYPE, {"id": report_id})
+    theirs = await _post(apps.general, world.tier1_a.token, FIELDS_OF_EVERY_TYPE, {"id": report_id})
+
+    assert mine.content == theirs.content and apps.answered == [True]
+    assert mine.json()["data"]["report"]["totals"]["lineCount"] == 0
+
+
+async def _post(client: httpx.AsyncClient, token: str, query: str, variables: dict[str, Any]) -> httpx.Response:
+    return await client.post("/graphql", json={"query": query, "variables": variables},
+                             headers={"Authorization": f"Bearer {token}"})
