@@ -17,6 +17,13 @@ BILLING_REPORT = "BillingReport"
 LINE_ITEM = "LineItem"
 REPORT_EVENT = "ReportEvent"
 
+# The largest key of each type's table: 32-bit (Tortoise ``IntField``, PostgreSQL
+# ``integer``), but 64-bit for history entries. An ID past it names nothing, and must
+# decode to nothing: PostgreSQL's driver refuses to bind an integer its column cannot
+# hold, which would turn "not found" into an unexpected error (found by fuzzing).
+MAX_KEY = 2**31 - 1
+_MAX_PK = {REPORT_EVENT: 2**63 - 1}
+
 
 def encode(type_name: str, pk: int) -> str:
     return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
@@ -33,7 +40,10 @@ def decode(global_id: str) -> tuple[str, int] | None:
     type_name, sep, raw_pk = text.partition(":")
     if not sep or not raw_pk.isascii() or not raw_pk.isdigit() or len(raw_pk) > 18:
         return None
-    return type_name, int(raw_pk)
+    pk = int(raw_pk)
+    if pk > _MAX_PK.get(type_name, MAX_KEY):
+        return None
+    return type_name, pk
 
 
 def decode_as(type_name: str, global_id: str) -> int | None:

@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 
+from schema import ids
 from schema.errors import ApiError
 from workflow.core.errors import ErrorCode
 
@@ -80,8 +81,9 @@ def decode_cursor(kind: str, cursor: str | None, parse: Callable[..., KeyType]) 
 
 
 def key_id(value: Any) -> int:
-    """A cursor's row id: a positive whole number (JSON ``true`` or ``1.5`` are not)."""
-    if type(value) is not int or value < 1:
+    """A cursor's row id: a positive whole number (JSON ``true`` or ``1.5`` are not) that a
+    32-bit key can hold (the databases refuse to compare a key with a larger one)."""
+    if type(value) is not int or not 1 <= value <= ids.MAX_KEY:
         raise ValueError("not an id")
     return value
 

@@ -29,6 +29,7 @@ from workflow.core.adjustments import (
     Adjustment,
     LineChange,
     LineState,
+    is_storable,
     normalize_comment,
     plan_adjustments,
 )
@@ -180,4 +181,6 @@ def _note(request: ActionRequest) -> str | None:
         raise InvalidInput(
             [Problem(ErrorCode.COMMENT_TOO_LONG, f"a {name} is at most {MAX_COMMENT_LENGTH} characters", field=name)]
         )
+    if note is not None and not is_storable(note):
+        raise InvalidInput([Problem(ErrorCode.INVALID_INPUT, f"a {name} may not contain a NUL character", field=name)])
     return note

@@ -26,6 +26,8 @@ from workflow.sql import is_postgres
 
 __all__ = ["MAX_UNITS", "UsageRecord", "UsageResult", "record_usage", "write_usage_rows"]
 
+_CODE_LENGTH = Solution._meta.fields_map["code"].max_length
+
 # (customer_id, solution_id, day, provisioned units, used units, credits in ten-thousandths)
 UsageRow = tuple[int, int, date, int, int, int]
 
@@ -50,7 +52,7 @@ async def record_usage(actor: Actor, records: list[UsageRecord]) -> UsageResult:
     if not is_platform_with(actor, Scope.USAGE_WRITE):
         raise Forbidden("only the platform, with the usage:write scope, records usage")
     customer_ids = {r.customer_id for r in records if r.customer_id is not None}
-    codes = {r.solution_code for r in records}
+    codes = {r.solution_code for r in records if _may_be_a_code(r.solution_code)}
     known_customers = (
         set(await Customer.filter(id__in=customer_ids).values_list("id", flat=True)) if customer_ids else set()
     )
@@ -67,6 +69,13 @@ async def record_usage(actor: Actor, records: list[UsageRecord]) -> UsageResult:
         async with in_transaction() as conn:
             await write_usage_rows(conn, list(valid.values()))
     return UsageResult(len(records) - len(problems), problems)
+
+
+def _may_be_a_code(text: str) -> bool:
+    """A text longer than the column, or with a NUL character (which PostgreSQL's text
+    cannot hold), names no solution: asking the database for it would fail (Tortoise
+    refuses a value longer than the field, the driver a NUL) instead of matching nothing."""
+    return len(text) <= _CODE_LENGTH and "\x00" not in text
 
 
 async def write_usage_rows(conn: BaseDBAsyncClient, rows: list[UsageRow]) -> None:

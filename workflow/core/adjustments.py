@@ -49,13 +49,18 @@ def normalize_comment(comment: str | None) -> str | None:
     return stripped or None
 
 
+def is_storable(text: str) -> bool:
+    """Whether both databases keep ``text`` as given: PostgreSQL's text holds no NUL character."""
+    return "\x00" not in text
+
+
 def plan_adjustments(lines: dict[int, LineState], adjustments: list[Adjustment]) -> list[LineChange]:
     """Validate ``adjustments`` against ``lines`` and return the changes, or raise ``InvalidInput``.
 
     Rules: the line must belong to the report; 0 <= chargeable <= used; a lowered line
-    needs a comment of 1..1,000 characters; a line set back to its used units keeps a
-    comment only if one is given (none is needed). An adjustment that changes nothing
-    yields no change. The same line twice in one save is an input error.
+    needs a comment of 1..1,000 characters (and no NUL character); a line set back to its
+    used units keeps a comment only if one is given (none is needed). An adjustment that
+    changes nothing yields no change. The same line twice in one save is an input error.
     """
     problems: list[Problem] = []
     seen: set[int] = set()
@@ -103,6 +108,10 @@ def _check(line: LineState, chargeable: int, comment: str | None, index: int) ->
             ErrorCode.COMMENT_TOO_LONG,
             f"a comment is at most {MAX_COMMENT_LENGTH} characters",
             field="comment", **where,
+        )
+    if comment is not None and not is_storable(comment):
+        return Problem(
+            ErrorCode.INVALID_INPUT, "a comment may not contain a NUL character", field="comment", **where
         )
     if chargeable < line.used_units and comment is None:
         return Problem(
