@@ -31,6 +31,7 @@ from pathlib import Path
 from server import commands, import_command, ops_commands
 from server.database import database_url
 from server.database_session import CommandError, is_postgres_url, open_database, require_migrated
+from server.settings import Settings
 from workflow.core.errors import DomainError
 
 PROG = "billing-reports"
@@ -145,6 +146,7 @@ def _serve(args: argparse.Namespace) -> None:
     from uvicorn.config import LOGGING_CONFIG
 
     import server.app  # noqa: F401  (fail here, clearly, if the API cannot be imported)
+    settings = Settings.from_env()  # fail here, clearly, on a malformed setting
 
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["handlers"]["access"]["stream"] = "ext://sys.stderr"  # all logs on stderr
@@ -158,6 +160,9 @@ def _serve(args: argparse.Namespace) -> None:
         workers=args.workers,
         log_config=log_config,
         ws_max_size=1024 * 1024,  # a WebSocket message is bounded like a POST body (1 MiB)
+        # On SIGTERM uvicorn stops listening at once, lets requests in flight finish, then
+        # runs the lifespan's shutdown; without a bound one endless stream would hold it.
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds or None,
     )
 
 

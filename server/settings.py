@@ -17,6 +17,21 @@
                               the longest a GraphQL HTTP request may run; past it, 503
                               ``TIMEOUT`` and its transaction rolled back
                               (``server.graphql_view``). 0 turns it off. Default 10.
+    BILLING_REPORTS_POOL_SIZE=5
+                              PostgreSQL connections per worker process (the pool's
+                              most; a ``maxsize`` in DATABASE_URL wins). Default 5.
+    BILLING_REPORTS_POOL_TIMEOUT_SECONDS=5
+                              the longest a request waits for a pool connection; past
+                              it, 503 ``SERVICE_BUSY`` (all in use) or
+                              ``DATABASE_UNAVAILABLE`` (PostgreSQL unreachable), before
+                              any transaction began (``server.postgres_pool``). 0: wait
+                              without limit. Default 5.
+    BILLING_REPORTS_SHUTDOWN_GRACE_SECONDS=20
+                              on SIGTERM, how long ``serve`` lets requests in flight
+                              finish (new connections are refused at once); past it they
+                              are cancelled and their transactions roll back. Default 20:
+                              more than the request time limit, less than the usual 30 s
+                              before an orchestrator's SIGKILL.
 """
 
 from __future__ import annotations
@@ -27,6 +42,9 @@ from dataclasses import dataclass
 _TRUE = {"1", "true", "yes", "on"}
 DEFAULT_AUTO_SUBMIT_INTERVAL = 300.0
 DEFAULT_REQUEST_TIME_LIMIT = 10.0
+DEFAULT_POOL_SIZE = 5
+DEFAULT_POOL_TIMEOUT = 5.0
+DEFAULT_SHUTDOWN_GRACE = 20.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +55,9 @@ class Settings:
     auto_submit_interval_seconds: float = 0.0
     allowed_origins: tuple[str, ...] = ()
     request_time_limit_seconds: float = DEFAULT_REQUEST_TIME_LIMIT
+    pool_size: int = DEFAULT_POOL_SIZE
+    pool_timeout_seconds: float = DEFAULT_POOL_TIMEOUT
+    shutdown_grace_seconds: float = DEFAULT_SHUTDOWN_GRACE
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -46,6 +67,9 @@ class Settings:
             allowed_origins=_origins(),
             request_time_limit_seconds=_seconds("BILLING_REPORTS_REQUEST_TIME_LIMIT_SECONDS",
                                                 DEFAULT_REQUEST_TIME_LIMIT),
+            pool_size=_count("BILLING_REPORTS_POOL_SIZE", DEFAULT_POOL_SIZE),
+            pool_timeout_seconds=_seconds("BILLING_REPORTS_POOL_TIMEOUT_SECONDS", DEFAULT_POOL_TIMEOUT),
+            shutdown_grace_seconds=_seconds("BILLING_REPORTS_SHUTDOWN_GRACE_SECONDS", DEFAULT_SHUTDOWN_GRACE),
         )
 
 
@@ -67,3 +91,12 @@ def _seconds(name: str, default: float) -> float:
     if not 0 <= value < float("inf"):
         raise ValueError(f"{name} must be 0 (off) or a positive number of seconds, got {text!r}")
     return value
+
+
+def _count(name: str, default: int) -> int:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, got {text!r}")
+    return int(text)

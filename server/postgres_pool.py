@@ -1,0 +1,110 @@
+"""Tortoise's asyncpg backend with a pool that never makes a request wait forever.
+
+Tortoise acquires pool connections with no timeout (``pool.acquire()``): when every
+connection is in use, a request waits until one is free — however long that is, while
+its client waits too. Here (the engine ``server.postgres_pool``, set by
+``server.database`` for PostgreSQL URLs) a request waits at most
+``BILLING_REPORTS_POOL_TIMEOUT_SECONDS``:
+
+- all ``BILLING_REPORTS_POOL_SIZE`` connections still in use → ``PoolExhausted``
+  (``SERVICE_BUSY``): the request gives up before the transaction it waits for begins;
+- PostgreSQL cannot be reached (refused, or no answer within the wait) →
+  ``DatabaseUnavailable``.
+
+A connection that died while a request held it (PostgreSQL restarted, the network cut)
+is noted for that request's 503 when it comes back to the pool, and so is each COMMIT
+sent and confirmed, for the 503's message (``server.database_faults``).
+asyncpg's pool replaces a dead connection by a new one on the next acquire, so the
+worker recovers by itself once PostgreSQL answers again; nothing here caches a dead
+connection.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import asyncpg
+from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
+from tortoise.backends.base.client import TransactionContext, TransactionContextPooled
+
+from server.database_faults import (
+    DatabaseUnavailable,
+    PoolExhausted,
+    is_connection_failure,
+    note_commit,
+    note_fault,
+)
+from server.settings import DEFAULT_POOL_TIMEOUT
+
+
+class BoundedPool(asyncpg.Pool):  # type: ignore[misc]
+    def __init__(self, *args: Any, acquire_timeout: float, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.acquire_timeout = acquire_timeout
+        self.max_size = kwargs["max_size"]
+
+    async def _acquire(self, timeout: float | None) -> Any:
+        # asyncpg's one acquiring path, behind both ``await pool.acquire()`` and ``async with``.
+        if timeout is None and self._queue.empty():
+            timeout = self.acquire_timeout
+        # Else a slot is free and taken without waiting: no timer (asyncio.wait_for costs
+        # ~15 µs a call); connecting it, if it must, is bounded by the connect timeout.
+        try:
+            return await super()._acquire(timeout)
+        except TimeoutError:
+            fault: DatabaseUnavailable | PoolExhausted
+            if self.in_use() >= self.max_size:
+                fault = PoolExhausted(f"all {self.max_size} database connections stayed in use "
+                                      f"for {self.acquire_timeout:g} s")
+            else:  # a slot was free: connecting to PostgreSQL took the whole wait
+                fault = DatabaseUnavailable(f"no connection to PostgreSQL within {self.acquire_timeout:g} s")
+            note_fault(fault)
+            raise fault from None
+        except Exception as error:
+            if not (isinstance(error, OSError) or is_connection_failure(error)):  # OSError: while connecting
+                raise
+            fault = DatabaseUnavailable(f"cannot connect to PostgreSQL: {type(error).__name__}: {error}")
+            note_fault(fault)
+            raise fault from error
+
+    async def release(self, connection: Any, *, timeout: float | None = None) -> None:
+        # A connection that died while in use is closed, or already detached from its
+        # proxy (asyncpg's cleanup on close), by the time it comes back.
+        if connection._con is None or connection.is_closed():
+            note_fault(DatabaseUnavailable("the database connection was lost while in use"))
+        await super().release(connection, timeout=timeout)
+
+    def in_use(self) -> int:
+        return self.get_size() - self.get_idle_size()
+
+
+class BoundedPoolClient(AsyncpgDBClient):
+    def __init__(self, *, acquire_timeout: float | str = DEFAULT_POOL_TIMEOUT, **kwargs: Any) -> None:
+        super().__init__(**kwargs)  # everything else goes on to asyncpg, so this one is taken first
+        self.acquire_timeout = float(acquire_timeout)
+
+    async def create_pool(self, **kwargs: Any) -> asyncpg.Pool:
+        # What asyncpg.create_pool does, with our pool class. A new connection's own
+        # connect timeout (asyncpg's default: 60 s) is bounded by the same wait.
+        if self.acquire_timeout:
+            kwargs.setdefault("timeout", self.acquire_timeout)
+        for name, parameter in inspect.signature(asyncpg.create_pool).parameters.items():
+            if parameter.kind is parameter.KEYWORD_ONLY and parameter.default is not parameter.empty:
+                kwargs.setdefault(name, parameter.default)  # Pool() itself has no defaults
+        return await BoundedPool(None, acquire_timeout=self.acquire_timeout or None, **kwargs)
+
+    def _in_transaction(self) -> TransactionContext:
+        return TransactionContextPooled(_NotedTransaction(self), self._pool_init_lock)
+
+
+class _NotedTransaction(TransactionWrapper):
+    """A transaction that tells the request's 503 whether its COMMIT went out (``note_commit``)."""
+
+    async def commit(self) -> None:
+        note_commit(confirmed=False)
+        await super().commit()
+        note_commit(confirmed=True)
+
+
+client_class = BoundedPoolClient  # what Tortoise looks for in an engine module
