@@ -75,15 +75,17 @@ async def fetch(conn: BaseDBAsyncClient, sql: str, **params: Any) -> list[dict[s
 async def read(conn: BaseDBAsyncClient, sql: str, **params: Any) -> Sequence[Mapping[str, Any]]:
     """``fetch`` for the hot reads of the API: the rows as the driver gives them, not copied.
 
-    On PostgreSQL these are asyncpg ``Record`` objects (read by name, immutable), which
-    saves a dict per row; errors are asyncpg's own, not Tortoise's. Use ``fetch`` where a
-    caller needs dicts or Tortoise's exception types. Inside ``sharing_one_connection``
-    the reads on the pool's client take turns on one checked-out connection.
+    asyncpg ``Record`` objects on PostgreSQL, ``sqlite3.Row`` on SQLite: read-only, by
+    column name or by position, without a dict per row; errors are the driver's own, not
+    Tortoise's. Use ``fetch`` where a caller needs dicts or Tortoise's exception types.
+    Inside ``sharing_one_connection`` the reads on the pool's client take turns on one
+    checked-out connection.
     """
     name = dialect(conn)
     text, values = prepare(sql, params, name)
     if name != "postgres":
-        return await conn.execute_query_dict(text, values)
+        _, rows = await conn.execute_query(text, values)
+        return rows  # type: ignore[return-value]
     shared = _shared.get()
     if shared is not None and shared.client is conn:
         return await (await shared.driver()).fetch(text, *values)  # type: ignore[no-any-return]

@@ -6,10 +6,10 @@ Each object type is answered from one read view (``workflow.reads`` and
 graphql-core serialize it (enums by name, dates and datetimes by ``isoformat()``, IDs by
 ``schema.ids``). A field missing here sends its whole query through Strawberry.
 
-``SCALARS[type][field]`` is ``(source, loaded) -> JSON value``, or the name of the
+``SCALARS[type][field]`` is ``(source, loaded) -> JSON value``, or the path of the
 source's attribute that is already the JSON value; ``OBJECTS[type][field]`` is
-``(getter, child type)``, the child answered from ``getter(source, loaded)``; ``LISTS`` the
-same for a list of children.
+``(getter, child type)``, the child answered from ``getter(source, loaded)`` (or the
+attribute path, or None: the same source); ``LISTS`` the same for a list of children.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ class Loaded:
 
 
 Scalar = Callable[[Any, Loaded], Any] | str
-Child = tuple[Callable[[Any, Loaded], Any] | str, str]  # (getter or attribute name, child type)
+# (getter, attribute path, or None for the same source; child type)
+Child = tuple[Callable[[Any, Loaded], Any] | str | None, str]
 
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 
@@ -114,10 +115,10 @@ SCALARS: dict[str, dict[str, Scalar]] = {
         "allocatedCredits": lambda t, _: format_credits(t.credits_e4),
     },
     "LineItemConnection": {
-        "totalCount": lambda c, _: c.lines.total_count,
+        "totalCount": "lines.total_count",
     },
     "PageInfo": {
-        "hasNextPage": lambda c, _: c.lines.has_next_page,
+        "hasNextPage": "lines.has_next_page",
         "hasPreviousPage": lambda c, _: c.after is not None,
         "startCursor": lambda c, _: _start_cursor(c),
         "endCursor": lambda c, _: _end_cursor(c),
@@ -156,16 +157,13 @@ OBJECTS: dict[str, dict[str, Child]] = {
         "totals": (_totals, "ReportTotals"),
         "lineItems": (_line_page, "LineItemConnection"),
     },
-    "LineItemConnection": {"pageInfo": (lambda c, _: c, "PageInfo")},
-    "LineItemEdge": {"node": (lambda line, _: line, "LineItem")},
-    "LineItem": {
-        "customer": (lambda line, _: line, "Customer"),
-        "solution": (lambda line, _: line, "Solution"),
-    },
+    "LineItemConnection": {"pageInfo": (None, "PageInfo")},
+    "LineItemEdge": {"node": (None, "LineItem")},
+    "LineItem": {"customer": (None, "Customer"), "solution": (None, "Solution")},
 }
 
 LISTS: dict[str, dict[str, Child]] = {
-    "LineItemConnection": {"edges": (lambda c, _: c.lines.items, "LineItemEdge")},
+    "LineItemConnection": {"edges": ("lines.items", "LineItemEdge")},
 }
 
 # The views each type is answered from (documentation for readers and the tests).

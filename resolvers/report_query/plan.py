@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import Any
 
 from graphql import (
@@ -127,44 +126,84 @@ def _object(state: _Compiling, object_type: GraphQLObjectType, nodes: Sequence[F
     """The builder of one object: its selected fields (merged over ``nodes``) in answer order."""
     type_name = object_type.name
     scalars, objects, lists = SCALARS.get(type_name, {}), OBJECTS.get(type_name, {}), LISTS.get(type_name, {})
-    getters: list[tuple[str, Getter]] = []
+    entries: list[tuple[str, _Entry]] = []
     selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
     for key, field_nodes in _collect(state, object_type, selection_sets).items():
         name = field_nodes[0].name.value
         if name == "__typename":
-            getters.append((key, _constant(type_name)))
+            entries.append((key, _Constant(type_name)))
         elif name in scalars:
-            getters.append((key, scalars[name]))
+            entries.append((key, _Value(scalars[name])))
         elif name in objects:
             getter, child_type = objects[name]
-            child = _object(state, _named(state, child_type), field_nodes)
-            getters.append((key, _child(getter, child)))
+            entries.append((key, _Object(getter, _object(state, _named(state, child_type), field_nodes))))
             _note_data(state, type_name, name, object_type.fields[name], field_nodes[0])
         elif name in lists:
             getter, child_type = lists[name]
-            getters.append((key, _children(getter, _object(state, _named(state, child_type), field_nodes))))
+            entries.append((key, _List(getter, _object(state, _named(state, child_type), field_nodes))))
         else:
             raise Unsupported(f"{type_name}.{name}")
+    return _builder(type_name, entries)
 
-    return _builder(type_name, getters)
+
+@dataclass(frozen=True)
+class _Constant:
+    value: str
 
 
-def _builder(type_name: str, getters: list[tuple[str, Getter]]) -> Builder:
+@dataclass(frozen=True)
+class _Value:
+    get: Getter  # the source's attribute, or a function of (source, loaded)
+
+
+@dataclass(frozen=True)
+class _Object:
+    get: Getter | None  # None: the child is built from the same source
+    build: Builder
+
+
+@dataclass(frozen=True)
+class _List:
+    get: Getter
+    build: Builder
+
+
+_Entry = _Constant | _Value | _Object | _List
+
+
+def _builder(type_name: str, entries: list[tuple[str, _Entry]]) -> Builder:
     """One function that returns the object's dict as a literal.
 
     Generated, as ``dataclasses`` generates ``__init__``: a page of 50 lines builds 200
-    such dicts, and a literal with attribute reads inlined costs about half of calling a
-    getter per key. Keys are GraphQL names (the lexer admits only ``[_A-Za-z][_0-9A-Za-z]*``)
-    and attribute names from ``fields.py``; both are written with ``repr``.
+    such dicts, and a literal with attribute reads and child builders inlined costs about
+    half of calling a getter per key. Keys are GraphQL names (the lexer admits only
+    ``[_A-Za-z][_0-9A-Za-z]*``), written with ``repr``; attribute paths come from
+    ``fields.py`` and are checked to be identifiers.
     """
     namespace: dict[str, Any] = {}
-    items = []
-    for n, (key, get) in enumerate(getters):
+
+    def value(n: int, get: Getter) -> str:
         if isinstance(get, str):
-            items.append(f"{key!r}: source.{get}")
+            if not all(part.isidentifier() for part in get.split(".")):
+                raise ValueError(f"not an attribute path: {get!r}")
+            return f"source.{get}"
+        namespace[f"_get{n}"] = get
+        return f"_get{n}(source, loaded)"
+
+    items = []
+    for n, (key, entry) in enumerate(entries):
+        if isinstance(entry, _Constant):
+            code = repr(entry.value)
+        elif isinstance(entry, _Value):
+            code = value(n, entry.get)
+        elif isinstance(entry, _Object):
+            namespace[f"_build{n}"] = entry.build
+            code = (f"_build{n}(source, loaded)" if entry.get is None
+                    else f"(None if (child := {value(n, entry.get)}) is None else _build{n}(child, loaded))")
         else:
-            namespace[f"_get{n}"] = get
-            items.append(f"{key!r}: _get{n}(source, loaded)")
+            namespace[f"_build{n}"] = entry.build
+            code = f"[_build{n}(item, loaded) for item in {value(n, entry.get)}]"
+        items.append(f"{key!r}: {code}")
     source = f"def build_{type_name}(source, loaded):\n    return {{{', '.join(items)}}}\n"
     exec(compile(source, f"<report query: {type_name}>", "exec"), namespace)  # noqa: S102 - see above
     return namespace[f"build_{type_name}"]  # type: ignore[no-any-return]
@@ -178,36 +217,6 @@ def _note_data(state: _Compiling, type_name: str, name: str, definition: GraphQL
         state.needs_totals = True
     elif name == "lineItems":
         state.line_items.append((definition, node))
-
-
-def _callable(getter: Getter) -> Callable[[Any, Loaded], Any]:
-    if isinstance(getter, str):
-        attribute = attrgetter(getter)
-        return lambda source, _loaded: attribute(source)
-    return getter
-
-
-def _child(getter: Getter, build: Builder) -> Callable[[Any, Loaded], Any]:
-    getter = _callable(getter)
-
-    def get(source: Any, loaded: Loaded) -> Any:
-        value = getter(source, loaded)
-        return None if value is None else build(value, loaded)
-
-    return get
-
-
-def _children(getter: Getter, build: Builder) -> Callable[[Any, Loaded], Any]:
-    getter = _callable(getter)
-
-    def get(source: Any, loaded: Loaded) -> list[dict[str, Any]]:
-        return [build(item, loaded) for item in getter(source, loaded)]
-
-    return get
-
-
-def _constant(value: str) -> Callable[[Any, Loaded], str]:
-    return lambda _source, _loaded: value
 
 
 def _named(state: _Compiling, type_name: str) -> GraphQLObjectType:

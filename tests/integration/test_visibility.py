@@ -7,6 +7,7 @@ import pytest
 from models import BillingReport, Organization
 from tests.integration.scenarios import given_generated_reports
 from tests.world import World
+from workflow import reads, report_contents
 from workflow.core.actors import SYSTEM
 from workflow.visibility import visible_partners, visible_reports
 
@@ -49,3 +50,17 @@ async def test_the_system_sees_every_report(world: World) -> None:
     await given_generated_reports(world)
 
     assert await BillingReport.filter(visible_reports(SYSTEM)).count() == 4
+
+
+@pytest.mark.parametrize("who", SEES)
+async def test_reading_reports_by_id_applies_the_same_rule_as_the_list_filter(world: World, who: str) -> None:
+    # workflow.reads checks by-id reads with can_see in Python; lists filter with visible_reports.
+    await given_generated_reports(world)
+    actor = getattr(world, who).actor
+    every_report = await BillingReport.all().values_list("id", flat=True)
+
+    found = await reads.visible_reports_by_id(actor, every_report)
+    with_totals = [rid for rid in every_report if await report_contents.visible_report_with_totals(actor, rid)]
+
+    filtered = await BillingReport.filter(visible_reports(actor)).values_list("id", flat=True)
+    assert sorted(found) == sorted(with_totals) == sorted(filtered)
