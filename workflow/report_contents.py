@@ -106,13 +106,17 @@ class EventView:
 
 # --- line items ----------------------------------------------------------------------------
 
-_LINES = """
-SELECT * FROM (
-    SELECT li.id, li.report_id, li.customer_id, c.name AS customer_name,
+# The columns of a line view, in LineView's order (_line reads them by position).
+_LINE_COLUMNS = """li.id, li.report_id, li.customer_id, c.name AS customer_name,
            s.code AS solution_code, s.name AS solution_name,
            s.billing_unit AS solution_billing_unit, s.aggregation_rule,
            li.name, li.billing_unit, li.reference_day, li.provisioned_units, li.used_units,
-           li.over_provisioned_units, li.chargeable_units, li.credits_e4, li.comment,
+           li.over_provisioned_units, li.chargeable_units, li.credits_e4, li.comment"""
+
+# Several reports: each report's lines numbered after the cursor, the first ``limit`` kept.
+_LINES = """
+SELECT * FROM (
+    SELECT """ + _LINE_COLUMNS + """,
            COUNT(*) OVER (PARTITION BY li.report_id) AS total_count,
            SUM(CASE WHEN li.id > :after THEN 1 ELSE 0 END)
                OVER (PARTITION BY li.report_id ORDER BY li.id ROWS UNBOUNDED PRECEDING) AS position
@@ -123,6 +127,20 @@ SELECT * FROM (
 ) numbered
 WHERE numbered.id > :after AND numbered.position <= :limit
 ORDER BY numbered.report_id, numbered.id
+"""
+
+# One report (a report screen): the page read up to its limit, the count in a subquery (the
+# window functions above number every line, which a 1,000-line report feels on every page).
+_LINES_OF_ONE_REPORT = """
+SELECT """ + _LINE_COLUMNS + """,
+       (SELECT COUNT(*) FROM line_item li JOIN solution s ON s.id = li.solution_id
+        WHERE li.report_id = :r0{conditions}) AS total_count
+FROM line_item li
+JOIN customer c ON c.id = li.customer_id
+JOIN solution s ON s.id = li.solution_id
+WHERE li.report_id = :r0{conditions} AND li.id > :after
+ORDER BY li.id
+LIMIT :limit
 """
 
 
@@ -149,7 +167,10 @@ async def line_pages(
     if line_filter.adjusted is not None:
         conditions += " AND li.chargeable_units < li.used_units" if line_filter.adjusted \
             else " AND li.chargeable_units >= li.used_units"
-    sql = _LINES.format(report_ids=", ".join(f":r{n}" for n in range(len(ids))), conditions=conditions)
+    if len(ids) == 1:
+        sql = _LINES_OF_ONE_REPORT.format(conditions=conditions)
+    else:
+        sql = _LINES.format(report_ids=", ".join(f":r{n}" for n in range(len(ids))), conditions=conditions)
     rows = await read(connection(), sql, **params)
     grouped: dict[int, list[Mapping[str, Any]]] = {}
     for row in rows:
