@@ -22,12 +22,14 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import pytest
 
 from models import BillingReport, Customer, Organization, Solution
 from schema import ids
@@ -101,6 +103,17 @@ class Worker:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
+
+
+def running_deployment(tmp_path_factory: pytest.TempPathFactory, name: str,
+                       worker_count: int = 2) -> Iterator[Deployment]:
+    """A module's deployment (its fixture yields from this): started on TEST_DATABASE_URL's cluster, stopped after."""
+    test_url = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/brtest")
+    started = Deployment.start(test_url, tmp_path_factory.mktemp(name), worker_count=worker_count)
+    try:
+        yield started
+    finally:
+        started.stop()
 
 
 @dataclass

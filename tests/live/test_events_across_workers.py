@@ -10,7 +10,6 @@ worker's LISTEN connection killed with ``pg_terminate_backend``.
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -21,24 +20,14 @@ import pytest_asyncio
 
 from tests.api import operations as op
 from tests.api.dashboards import Dashboard, error_codes
-from tests.live.deployment import FAIL_AT_COMMIT, Channel, Deployment, Party, Worker, seed_channel
+from tests.live.deployment import FAIL_AT_COMMIT, Channel, Deployment, Party, Worker, running_deployment
 
 pytestmark = pytest.mark.postgres_only
 
 
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    test_url = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/brtest")
-    started = Deployment.start(test_url, tmp_path_factory.mktemp("live"))
-    try:
-        yield started
-    finally:
-        started.stop()
-
-
-@pytest_asyncio.fixture
-async def channel(deployment: Deployment) -> Channel:
-    return await seed_channel(deployment.db_url)
+    yield from running_deployment(tmp_path_factory, "live")
 
 
 @pytest_asyncio.fixture

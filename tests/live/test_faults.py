@@ -16,7 +16,6 @@ Requests are made slow for real: the test holds the report's row lock in Postgre
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -26,7 +25,7 @@ import pytest
 import pytest_asyncio
 
 from tests.api import operations as op
-from tests.live.deployment import Channel, Deployment, Worker, seed_channel
+from tests.live.deployment import Channel, Deployment, Worker, running_deployment
 from tests.live.fault_steps import (
     error_codes,
     lock_waiters,
@@ -46,17 +45,7 @@ RECOVERY_BOUND = 10.0  # seconds from PostgreSQL's return to a correct answer
 
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    test_url = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/brtest")
-    started = Deployment.start(test_url, tmp_path_factory.mktemp("faults"), worker_count=0)
-    try:
-        yield started
-    finally:
-        started.stop()
-
-
-@pytest_asyncio.fixture
-async def channel(deployment: Deployment) -> Channel:
-    return await seed_channel(deployment.db_url)
+    yield from running_deployment(tmp_path_factory, "faults", worker_count=0)
 
 
 @pytest.fixture
