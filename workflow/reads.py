@@ -95,11 +95,15 @@ class Page(Generic[T]):
 # The keyset of a report is therefore (its period's first day, its id).
 ReportKey = tuple[date, int]
 
-_REPORT_FIELDS = (
-    "id", "status", "version", "generated_at", "submission_deadline", "submitted_at", "reviewed_at",
-    "period_id", "period__label", "period__starts_on", "period__ends_on",
-    "partner_id", "partner__name", "partner__tier", "partner__parent_id",
-)
+# A report list's columns under the names of _REPORTS_BY_ID's, so report_of_row reads both.
+_REPORT_FIELDS = {
+    **{name: name for name in (
+        "id", "status", "version", "generated_at", "submission_deadline", "submitted_at", "reviewed_at",
+        "period_id", "partner_id",
+    )},
+    "period_label": "period__label", "starts_on": "period__starts_on", "ends_on": "period__ends_on",
+    "partner_name": "partner__name", "partner_tier": "partner__tier", "parent_id": "partner__parent_id",
+}
 
 
 async def visible_report(actor: Actor, report_id: int) -> ReportView | None:
@@ -168,9 +172,9 @@ async def report_page(
     if after is not None:
         starts_on, report_id = after
         query = query.filter(Q(period__starts_on__lt=starts_on) | Q(period__starts_on=starts_on, id__gt=report_id))
-    rows = await query.order_by("-period__starts_on", "id").limit(first + 1).values(*_REPORT_FIELDS)
+    rows = await query.order_by("-period__starts_on", "id").limit(first + 1).values(**_REPORT_FIELDS)
     total = await matching.count()
-    return Page([_report(r) for r in rows[:first]], total, len(rows) > first)
+    return Page([report_of_row(r) for r in rows[:first]], total, len(rows) > first)
 
 
 def report_key(report: ReportView) -> ReportKey:
@@ -186,21 +190,6 @@ def _report_conditions(report_filter: ReportFilter) -> Q:
     if report_filter.partner_id is not None:
         conditions &= Q(partner_id=report_filter.partner_id)
     return conditions
-
-
-def _report(row: dict[str, Any]) -> ReportView:
-    return ReportView(
-        id=row["id"],
-        period=PeriodView(row["period_id"], row["period__label"], row["period__starts_on"], row["period__ends_on"]),
-        partner=OrganizationView(row["partner_id"], row["partner__name"], Tier(row["partner__tier"])),
-        parent_id=row["partner__parent_id"],
-        status=ReportStatus(row["status"]),
-        version=row["version"],
-        generated_at=row["generated_at"],
-        submission_deadline=row["submission_deadline"],
-        submitted_at=row["submitted_at"],
-        reviewed_at=row["reviewed_at"],
-    )
 
 
 # --- periods -------------------------------------------------------------------------------

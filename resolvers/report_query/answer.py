@@ -45,7 +45,7 @@ class ReportQueryPath:
         self.schema = schema
         # Keyed on (query text, operation name), as Strawberry's parser and validation caches.
         self.plan_for = lru_cache(maxsize=cache_size)(
-            partial(_compile, schema, tuple(rules), max_tokens)
+            partial(compile_operation, schema, rules=tuple(rules), max_tokens=max_tokens)
         )
 
     async def answer(self, body: bytes, actor: Actor) -> bytes | None:
@@ -107,13 +107,6 @@ async def _report(actor: Actor, plan: Plan, global_id: str, coerced: Any) -> dic
         after_id = decode_cursor(LINE_CURSOR, loaded.after, key_id)
         loaded.lines = (await report_contents.line_pages([pk], LineFilter(), size, after_id))[pk]
     return plan.report(view, loaded)
-
-
-def _compile(
-    schema: GraphQLSchema, rules: tuple[type[ASTValidationRule], ...], max_tokens: int,
-    query: str, operation_name: str | None,
-) -> Plan | None:
-    return compile_operation(schema, query, operation_name, rules, max_tokens)
 
 
 def _graphql_request(body: bytes) -> tuple[str, str | None, dict[str, Any]] | None:

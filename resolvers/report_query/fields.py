@@ -24,7 +24,7 @@ from schema.reports import line_cursor  # the same cursors as the resolvers
 from workflow.core.actors import Actor
 from workflow.core.credits import format_credits
 from workflow.core.machine import available_actions
-from workflow.reads import OrganizationView, Page, PeriodView, ReportView
+from workflow.reads import Page, ReportView
 from workflow.report_contents import LineView, Totals
 
 
@@ -74,13 +74,13 @@ def _line_page(report: ReportView, loaded: Loaded) -> Loaded:
     return loaded
 
 
-def _start_cursor(loaded: Loaded) -> str | None:
-    items = loaded.lines.items if loaded.lines else []
+def _start_cursor(page: Loaded) -> str | None:
+    items = page.lines.items  # type: ignore[union-attr]  # PageInfo is only under lineItems
     return line_cursor(items[0]) if items else None
 
 
-def _end_cursor(loaded: Loaded) -> str | None:
-    items = loaded.lines.items if loaded.lines else []
+def _end_cursor(page: Loaded) -> str | None:
+    items = page.lines.items  # type: ignore[union-attr]
     return line_cursor(items[-1]) if items else None
 
 
@@ -164,18 +164,4 @@ OBJECTS: dict[str, dict[str, Child]] = {
 
 LISTS: dict[str, dict[str, Child]] = {
     "LineItemConnection": {"edges": ("lines.items", "LineItemEdge")},
-}
-
-# The views each type is answered from (documentation for readers and the tests).
-SOURCES: dict[str, type] = {
-    "BillingReport": ReportView,
-    "BillingPeriod": PeriodView,
-    "Organization": OrganizationView,
-    "ReportTotals": Totals,
-    "LineItemConnection": Loaded,
-    "PageInfo": Loaded,
-    "LineItemEdge": LineView,
-    "LineItem": LineView,
-    "Customer": LineView,
-    "Solution": LineView,
 }

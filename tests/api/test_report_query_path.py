@@ -16,10 +16,13 @@ from typing import Any
 
 import httpx
 import pytest_asyncio
+from graphql import GraphQLObjectType, get_named_type
 from tortoise.context import TortoiseContext
 
 from bench.report_detail import QUERY as REPORT_SCREEN
 from models import LineItem
+from resolvers.report_query.fields import LISTS, OBJECTS, SCALARS
+from resolvers.root import schema
 from schema import ids
 from server.app import create_app
 from server.settings import Settings
@@ -204,3 +207,16 @@ async def test_a_report_without_lines_shows_zero_totals_on_both_paths(apps: Apps
 async def _post(client: httpx.AsyncClient, token: str, query: str, variables: dict[str, Any]) -> httpx.Response:
     return await client.post("/graphql", json={"query": query, "variables": variables},
                              headers={"Authorization": f"Bearer {token}"})
+
+
+def test_every_field_the_path_answers_is_a_field_of_its_type_in_the_schema() -> None:
+    # A misspelt or renamed field would never be matched: its queries would quietly leave the path.
+    types = schema._schema.type_map
+    for table in (SCALARS, OBJECTS, LISTS):
+        for type_name, answered in table.items():
+            graphql_type = types[type_name]
+            assert isinstance(graphql_type, GraphQLObjectType), type_name
+            assert set(answered) <= set(graphql_type.fields), (type_name, set(answered) - set(graphql_type.fields))
+    for type_name, answered in {**OBJECTS, **LISTS}.items():
+        for name, (_, child_type) in answered.items():
+            assert get_named_type(types[type_name].fields[name].type).name == child_type, (type_name, name)
