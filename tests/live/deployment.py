@@ -26,11 +26,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
 
+from bench.throwaway_db import asyncpg_dsn, database_url
 from models import BillingReport, Customer, Organization, Solution
 from schema import ids
 from server.database_session import open_database
@@ -54,16 +55,6 @@ CREATE CONSTRAINT TRIGGER fail_at_commit AFTER INSERT ON history_entry
 DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.comment = '{FAIL_AT_COMMIT}')
 EXECUTE FUNCTION fail_at_commit();
 """
-
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
-
-
-def asyncpg_dsn(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(("postgresql", parts.netloc, parts.path, parts.query, ""))
 
 
 def _free_port() -> int:
@@ -126,7 +117,7 @@ class Deployment:
     def start(cls, test_url: str, log_dir: Path, worker_count: int = 2) -> "Deployment":
         """On the cluster of ``test_url``; the database is named after its own (CI drops leftovers by name)."""
         prefix = urlsplit(test_url).path.strip("/").replace("_{}", "").replace("{}", "") or "brtest"
-        deployment = cls(_with_database(test_url, f"{prefix}_live_{secrets.token_hex(4)}"), log_dir)
+        deployment = cls(database_url(test_url, f"{prefix}_live_{secrets.token_hex(4)}"), log_dir)
         try:
             deployment.cli("migrate")
             asyncio.run(deployment.execute(_FAILING_COMMIT_TRIGGER))
@@ -206,7 +197,7 @@ class Deployment:
             worker.stop()
 
         async def drop() -> None:
-            admin = await asyncpg.connect(asyncpg_dsn(_with_database(self.db_url, "postgres")), timeout=10)
+            admin = await asyncpg.connect(asyncpg_dsn(database_url(self.db_url, "postgres")), timeout=10)
             try:
                 name = urlsplit(self.db_url).path.lstrip("/")
                 await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
