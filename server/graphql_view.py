@@ -26,14 +26,17 @@ token; its requests do).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 
 import orjson
 from cross_web import HTTPException  # what Strawberry 0.34x views raise (cross-web is its dependency)
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.schema import BaseSchema
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.types.unset import UNSET, UnsetType
 
 from resolvers.root import report_query_path
@@ -56,8 +59,25 @@ BAD_REQUEST = "BAD_REQUEST"
 TIMEOUT = "TIMEOUT"
 
 
+class TextFrames(ASGIWebSocketAdapter):
+    """Every WebSocket message as a *text* frame.
+
+    Strawberry sends a socket message as a binary frame whenever ``encode_json`` returns
+    bytes, as ours does for HTTP bodies (orjson). The ``graphql-transport-ws`` protocol
+    carries JSON text: graphql-ws (Apollo Client, urql), Python ``gql`` and a browser's
+    ``JSON.parse(event.data)`` all refuse binary frames.
+    """
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class GraphQLView(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = SubscriptionsOnlyHandler
+    websocket_adapter_class = TextFrames  # type: ignore[assignment]  # Strawberry declares it without a type
 
     def __init__(
         self,

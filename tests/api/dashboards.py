@@ -40,6 +40,7 @@ class Dashboard:
         self.ws = ws
         self._inbox: dict[str, asyncio.Queue[dict[str, Any]]] = {}
         self._ids = itertools.count(1)
+        self.binary_frames = 0  # frames that standard clients would refuse
         self._reader = asyncio.create_task(self._read())
 
     @classmethod
@@ -56,6 +57,7 @@ class Dashboard:
                 dashboard._reader.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await dashboard._reader
+            assert dashboard.binary_frames == 0, f"{dashboard.binary_frames} binary frame(s) received"
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -128,6 +130,9 @@ class Dashboard:
     async def _read(self) -> None:
         with contextlib.suppress(ConnectionClosed):
             async for raw in self.ws:
+                # The protocol is JSON text: clients such as graphql-ws and gql refuse binary frames.
+                if not isinstance(raw, str):
+                    self.binary_frames += 1
                 message = orjson.loads(raw)
                 self._queue(message.get("id") or "").put_nowait(message)
 
