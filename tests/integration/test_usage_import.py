@@ -63,6 +63,8 @@ async def test_valid_rows_are_stored_with_their_credits_exact(world: World) -> N
     ]
 
 
+NOT_PLAIN = ('allocated credits must be written as a plain decimal number such as "12.5" '
+             "(ASCII digits and an optional point: no sign, exponent, spaces or separators)")
 BAD_ROWS = [
     # (row with one bad value, column, reason)
     ({"code": "NOPE"}, "solution_code", "no such solution 'NOPE'"),
@@ -72,11 +74,11 @@ BAD_ROWS = [
     ({"provisioned": "-1"}, "provisioned_units", "provisioned_units must be a whole number from 0 to 50000000"),
     ({"used": "50000001"}, "used_units", "used_units must be a whole number from 0 to 50000000"),
     ({"used": "1.5"}, "used_units", "used_units must be a whole number from 0 to 50000000"),
-    ({"credits": "NaN"}, "allocated_credits", "allocated credits must be a finite number"),
-    ({"credits": "Infinity"}, "allocated_credits", "allocated credits must be a finite number"),
-    ({"credits": "-0.5"}, "allocated_credits", "allocated credits must not be negative"),
+    ({"credits": "NaN"}, "allocated_credits", NOT_PLAIN),
+    ({"credits": "Infinity"}, "allocated_credits", NOT_PLAIN),
+    ({"credits": "-0.5"}, "allocated_credits", NOT_PLAIN),
     ({"credits": "1.00001"}, "allocated_credits", "allocated credits have at most 4 decimal places"),
-    ({"credits": "1e30"}, "allocated_credits", "allocated credits are too large"),
+    ({"credits": "1" + "0" * 30}, "allocated_credits", "allocated credits are too large"),
     ({"credits": "1,5"}, None, "expected 6 fields, found 7"),
 ]
 
@@ -237,10 +239,32 @@ async def test_the_platform_imports_but_no_partner_may(world: World) -> None:
 
 CORPUS = {
     # text of each value -> whether recordUsage and the import both accept it
-    "day": ["2026-10-07", "2026-02-29", "2028-02-29", "2026-10-7", "2026/10/07", "2999-12-31", "3000-01-01"],
+    "day": ["2026-10-07", "2026-02-29", "2028-02-29", "2026-10-7", "2026/10/07", "2999-12-31", "3000-01-01",
+            "٢٠٢٦-١٠-٠٧", "２０２６-１０-０７"],
     "credits": ["12.5", "0", "0.0001", "1e2", " 7 ", "1.23450", "-0", "1_000", ".5", "5.", "NaN", "-1", "1e-5",
-                "10000000000000", "10000000000000.0001"],
+                "10000000000000", "10000000000000.0001", "1e3", " 1", "١٢", "１２", "+1"],
 }
+# Credits in any notation but plain decimal digits (docs/contract.md §3): refused, never reinterpreted.
+OTHER_NOTATIONS = ["1e3", "-0", " 1", "1_000", "١٢", "١٢.٥", "+1", "1,5", "Infinity"]
+
+
+@pytest.mark.parametrize("value", OTHER_NOTATIONS)
+async def test_credits_in_another_notation_are_refused_by_both_ways_in_with_a_reason_per_record(
+    world: World, value: str
+) -> None:
+    customer = world.tier2_a1.customers[0]
+    records = [UsageRecord(customer.id, "EPP", "2026-10-06", 1, 1, "1"),
+               UsageRecord(customer.id, "EPP", "2026-10-07", 1, 1, value)]
+    api = await record_usage(world.platform.actor, records)
+    result, refused = await import_text(csv_of(row(world, day="2026-10-08"), row(world, credits=f'"{value}"')))
+
+    assert api.accepted_count == 1
+    assert [(p.index, p.field) for p in api.problems] == [(1, "allocatedCredits")]
+    assert "plain decimal number" in api.problems[0].message
+    assert not result.committed
+    assert [(r.line, r.column) for r in refused] == [(3, "allocated_credits")]
+    assert "plain decimal number" in refused[0].reason
+    assert [r[2] for r in await stored()] == [date(2026, 10, 6)]  # only recordUsage's valid record
 
 
 @pytest.mark.parametrize("value", CORPUS["credits"])

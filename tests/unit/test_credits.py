@@ -22,42 +22,44 @@ def stored(text: str) -> int:
         ("0", 0),
         ("0.0001", 1),
         ("1234.5678", 12_345_678),
-        ("  12.5\n", 125_000),  # surrounding white space is not part of the number
-        ("1e2", 1_000_000),  # exponent notation is a decimal too, read exactly
-        ("1E-4", 1),
         ("1.23450", 12_345),  # a trailing zero is not a fifth decimal place
-        ("-0", 0),
+        ("007.5", 75_000),  # leading zeros are still plain digits
     ],
 )
 def test_a_decimal_with_at_most_four_places_is_stored_exactly(text: str, e4: int) -> None:
     assert stored(text) == e4
 
 
-@pytest.mark.parametrize("text", ["NaN", "nan", "sNaN", "-NaN"])
-def test_not_a_number_is_refused(text: str) -> None:
-    with pytest.raises(CreditsError, match="finite"):
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1e3", "1E-4", "1e2",  # exponents
+        "-0", "-1", "+1", "-0.0001",  # signs, even of zero
+        " 1", "1 ", "  12.5\n", "1 000",  # spaces around or inside
+        "1_000", "1,5", "1,000.5",  # separators
+        "١٢", "١٢.٥", "１２", "১২",  # Arabic-Indic, full-width, Bengali digits
+        "NaN", "nan", "sNaN", "Infinity", "inf", "-inf",  # not numbers
+        ".5", "5.", "",  "   ", "abc", "12.5.1", "0x10", "½",  # not digits, point, digits
+    ],
+)
+def test_only_plain_decimal_notation_is_accepted(text: str) -> None:
+    with pytest.raises(CreditsError, match="plain decimal number"):
         parse_credits(text)
 
 
-@pytest.mark.parametrize("text", ["Infinity", "inf", "-Infinity", "-inf"])
-def test_infinity_is_refused(text: str) -> None:
-    with pytest.raises(CreditsError, match="finite"):
-        parse_credits(text)
+@pytest.mark.parametrize("value", [Decimal("-1"), Decimal("-0"), Decimal("NaN"), Decimal("Infinity")])
+def test_a_decimal_that_is_negative_or_not_finite_is_refused(value: Decimal) -> None:
+    with pytest.raises(CreditsError, match="finite, non-negative"):
+        parse_credits(value)
 
 
-@pytest.mark.parametrize("text", ["-0.0001", "-1", "-1e2"])
-def test_negative_credits_are_refused(text: str) -> None:
-    with pytest.raises(CreditsError, match="negative"):
-        parse_credits(text)
-
-
-@pytest.mark.parametrize("text", ["0.00001", "12.34567", "1e-5", "0.1000000000000000055511151231257827"])
+@pytest.mark.parametrize("text", ["0.00001", "12.34567", "0.1000000000000000055511151231257827"])
 def test_a_fifth_decimal_place_is_refused_not_rounded(text: str) -> None:
     with pytest.raises(CreditsError, match="4 decimal places"):
         parse_credits(text)
 
 
-@pytest.mark.parametrize("text", [str(MAX_CREDITS + Decimal("0.0001")), "1e30", "9" * 40, "1E+999999999999999999"])
+@pytest.mark.parametrize("text", [str(MAX_CREDITS + Decimal("0.0001")), "9" * 40, "1" + "0" * 100_000])
 def test_huge_credits_are_refused(text: str) -> None:
     with pytest.raises(CreditsError, match="too large"):
         parse_credits(text)
@@ -70,12 +72,6 @@ def test_the_largest_amount_is_accepted_and_fits_a_64_bit_integer() -> None:
 def test_a_month_of_the_largest_daily_amount_still_fits_a_64_bit_integer() -> None:
     # A DAILY_SUM line adds up to 31 days; the database stores the sum in a BIGINT.
     assert 31 * stored(str(MAX_CREDITS)) < 2**63
-
-
-@pytest.mark.parametrize("text", ["", "   ", "abc", "1,5", "12.5.1", "0x10", "1 000", "½"])
-def test_text_that_is_not_a_decimal_is_refused(text: str) -> None:
-    with pytest.raises(CreditsError, match="decimal number"):
-        parse_credits(text)
 
 
 def test_a_decimal_is_taken_as_it_is() -> None:

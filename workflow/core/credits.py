@@ -1,5 +1,11 @@
 """Allocated credits: non-negative decimals with at most 4 decimal places, never floats.
 
+They are written in plain decimal notation only (docs/contract.md §3): ASCII digits with
+an optional point and more digits, such as ``12.5`` or ``0.0001``. No sign (not even
+``-0``), exponent (``1e3``), surrounding or inner spaces, underscores (``1_000``),
+thousands separators or other scripts' digits (``١٢``): Python's ``Decimal`` reads all of
+those, and a feed that sends them has a bug the service must not paper over.
+
 They are stored as whole ten-thousandths (``credits_e4``, a 64-bit integer), which both
 SQLite and PostgreSQL compare, sum and order exactly; SQLite would otherwise keep a
 decimal as text and compare it as text. ``Decimal`` is used at the edges.
@@ -7,13 +13,18 @@ decimal as text and compare it as text. ``Decimal`` is used at the edges.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 SCALE = 10_000
 QUANTUM = Decimal("0.0001")
 # 10^13 credits a day: far beyond any real usage, and a DAILY_SUM line of 31 such days
 # (3.1 * 10^18 ten-thousandths) still fits the BIGINT it is stored in (< 9.2 * 10^18).
 MAX_CREDITS = Decimal("10000000000000")
+# [0-9] is ASCII only, unlike \d, which also matches other scripts' digits.
+_PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_NOTATION = 'allocated credits must be written as a plain decimal number such as "12.5" ' \
+    "(ASCII digits and an optional point: no sign, exponent, spaces or separators)"
 
 
 class CreditsError(ValueError):
@@ -21,15 +32,19 @@ class CreditsError(ValueError):
 
 
 def parse_credits(text: str | Decimal) -> Decimal:
-    """Parse a credit amount as the API receives it; raise ``CreditsError`` with a reason."""
-    try:
-        value = text if isinstance(text, Decimal) else Decimal(str(text).strip())
-    except InvalidOperation:
-        raise CreditsError("allocated credits must be a decimal number such as \"12.5\"") from None
-    if not value.is_finite():
-        raise CreditsError("allocated credits must be a finite number")
-    if value < 0:
-        raise CreditsError("allocated credits must not be negative")
+    """Parse a credit amount as the API receives it; raise ``CreditsError`` with a reason.
+
+    A ``Decimal`` (the service's own values, e.g. the demo's) is taken as it is, within
+    the same range and precision.
+    """
+    if isinstance(text, Decimal):
+        value = text
+        if not value.is_finite() or value.is_signed():
+            raise CreditsError("allocated credits must be a finite, non-negative number")
+    elif isinstance(text, str) and _PLAIN_DECIMAL.fullmatch(text):
+        value = Decimal(text)
+    else:
+        raise CreditsError(_NOTATION)
     if value > MAX_CREDITS:
         raise CreditsError("allocated credits are too large")
     if value != value.quantize(QUANTUM):
