@@ -11,13 +11,10 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from schema import ids
-from workflow.core.errors import DomainError, ErrorCode, InvalidInput, NotFound, Problem
+from workflow.core.errors import DomainError, ErrorCode, NotFound, Problem
 from workflow.core.periods import PeriodError
 
 T = TypeVar("T")
-
-# Input lists (adjustments, usage records) are bounded; the bulk import goes through the CLI.
-MAX_INPUT_LIST = 5000
 
 
 async def attempt(action: Callable[[], Awaitable[T]]) -> tuple[T | None, list[Problem]]:
@@ -35,11 +32,3 @@ def report_pk(report_id: str) -> int:
     if pk is None:
         raise NotFound("no such report")
     return pk
-
-
-def within_limit(items: list[T], field: str) -> list[T]:
-    if len(items) > MAX_INPUT_LIST:
-        raise InvalidInput(
-            [Problem(ErrorCode.INVALID_INPUT, f"at most {MAX_INPUT_LIST} {field} per request", field=field)]
-        )
-    return items

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import strawberry
 
-from resolvers.outcome import attempt, report_pk, within_limit
+from resolvers.outcome import attempt, report_pk
 from schema import ids
 from schema.context import Context
 from schema.errors import user_errors
@@ -92,7 +92,7 @@ def _adjustments(given: list[AdjustmentInput]) -> list[Adjustment]:
             chargeable_units=a.chargeable_units,
             comment=a.comment,
         )
-        for index, a in enumerate(within_limit(given, "adjustments"))
+        for index, a in enumerate(given)
     ]
 
 

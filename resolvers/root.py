@@ -10,29 +10,24 @@ development (the server uses it with ``BILLING_REPORTS_DEBUG=1``).
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterable
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaskErrors,
-    MaxTokensLimiter,
-    ParserCache,
-    SchemaExtension,
-    ValidationCache,
-)
-from strawberry.extensions.max_aliases import create_validator as aliases_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter, ParserCache, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from resolvers import node, platform_mutations, queries, report_mutations, settings_mutations, subscriptions
 from resolvers.event_sharing import SharedEventExecution
 from resolvers.report_query import ReportQueryPath
 from schema.channel import Customer, Organization
 from schema.errors import should_mask_error
+from schema.graphql_schema import graphql_schema_of
 from schema.history import ReportEvent
 from schema.line_items import LineItem
 from schema.node import Node
@@ -48,19 +43,17 @@ from schema.payloads import (
 from schema.periods import BillingPeriod
 from schema.reports import BillingReport
 from schema.settings import PartnerSettings, UpdatePartnerSettingsPayload
+from schema.validation import LimitedValidation
 from schema.viewer import Viewer
 
-# Limits refused before execution (ENGINEERING §6; graphql-armor's defaults).
-MAX_DEPTH = 10
-MAX_ALIASES = 15
+# Tokens are refused while parsing; depth, aliases, fields after fragment expansion and
+# list inputs before validation (schema.document_limits, schema.validation).
 MAX_TOKENS = 1000
 # Distinct operation texts whose parse and validation are cached (clients send few).
 CACHE_SIZE = 256
 
-# The rules are built once: ValidationCache keys on them, and Strawberry's QueryDepthLimiter
-# and MaxAliasesLimiter would build new rule classes per request (the cache would never hit).
-_LIMIT_RULES = (depth_rule(MAX_DEPTH, None), aliases_rule(MAX_ALIASES))
-_PRODUCTION_RULES = (*_LIMIT_RULES, NoSchemaIntrospectionCustomRule)
+# Built once: the validation cache keys on the rule set.
+_PRODUCTION_RULES = (NoSchemaIntrospectionCustomRule,)
 
 
 @strawberry.type
@@ -115,26 +108,48 @@ class Subscription:
     )
 
 
+class SubscriptionOverHttp(Exception):
+    """A subscription given to ``execute``: it belongs on the WebSocket (``subscribe``)."""
+
+
 class BillingReportsSchema(strawberry.Schema):
-    """Logs only the errors that are bugs (the ones masked for clients).
+    """Logs only the errors that are bugs (the ones masked for clients), and never
+    executes a subscription as a single answer.
 
     An expected error (``FORBIDDEN``, an invalid operation, a bad variable) is the
     client's to read in the response; logging each at ERROR with a traceback, as
     Strawberry does, would bury the real failures.
+
+    HTTP requests go through ``execute``, WebSocket subscriptions through ``subscribe``:
+    a subscription reaching ``execute`` (sent over HTTP POST) would run its resolver
+    outside any event stream and fail as a masked error. It is refused after parsing,
+    before validation: the view answers 400 ``SUBSCRIPTION_OVER_HTTP``.
     """
+
+    async def execute(  # type: ignore[override]  # the same call, keywords forwarded
+        self, query: str | None, *args: Any, allowed_operation_types: Iterable[OperationType] | None = None,
+        **kwargs: Any,
+    ) -> ExecutionResult:
+        allowed = set(allowed_operation_types or OperationType) - {OperationType.SUBSCRIPTION}
+        try:
+            return await super().execute(query, *args, allowed_operation_types=allowed, **kwargs)
+        except InvalidOperationTypeError as error:
+            if error.operation_type is OperationType.SUBSCRIPTION:
+                raise SubscriptionOverHttp from error
+            raise
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         super().process_errors([e for e in errors if should_mask_error(e)], execution_context)
 
 
 def make_schema(*, debug: bool = False) -> strawberry.Schema:
-    rules = list(_LIMIT_RULES if debug else _PRODUCTION_RULES)
+    rules = [] if debug else list(_PRODUCTION_RULES)
     extensions: list[type[SchemaExtension] | object] = [
         lambda: MaskErrors(should_mask_error=should_mask_error),
         lambda: MaxTokensLimiter(MAX_TOKENS),  # before ParserCache: it sets the parser's limit
         lambda: ParserCache(maxsize=CACHE_SIZE),
-        lambda: AddValidationRules(rules),  # depth, aliases, and introspection off in production
-        lambda: ValidationCache(maxsize=CACHE_SIZE),
+        lambda: AddValidationRules(rules),  # introspection off in production
+        lambda: LimitedValidation(maxsize=CACHE_SIZE),  # limits first, then the rules, cached
     ]
     return BillingReportsSchema(
         query=Query,
@@ -153,5 +168,5 @@ schema = make_schema()
 
 def report_query_path(built: strawberry.Schema, *, debug: bool = False) -> ReportQueryPath:
     """The purpose-built path for report queries, with ``built``'s own limits and rules."""
-    rules = _LIMIT_RULES if debug else _PRODUCTION_RULES
-    return ReportQueryPath(built._schema, rules=rules, max_tokens=MAX_TOKENS, cache_size=CACHE_SIZE)
+    rules = () if debug else _PRODUCTION_RULES
+    return ReportQueryPath(graphql_schema_of(built), rules=rules, max_tokens=MAX_TOKENS, cache_size=CACHE_SIZE)

@@ -16,7 +16,9 @@ What it adds to Strawberry's view:
 
 The body size limit and request IDs are ``server.limits``' middleware, around the app.
 
-Queries and mutations go over POST only; batching is off (Strawberry's default).
+Queries and mutations go over POST only; batching is off (Strawberry's default). A
+subscription sent over POST is refused before validation with **400**
+``SUBSCRIPTION_OVER_HTTP`` (``resolvers.root.BillingReportsSchema``).
 Subscriptions go over WebSocket at the same path (``server.graphql_ws``: the token in
 ``connection_init``, subscriptions only, limits).
 In debug mode, GET with ``Accept: text/html`` serves GraphiQL (the page itself needs no
@@ -39,7 +41,7 @@ from strawberry.schema import BaseSchema
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.types.unset import UNSET, UnsetType
 
-from resolvers.root import report_query_path
+from resolvers.root import SubscriptionOverHttp, report_query_path
 from schema.context import Context
 from server.auth import actor_of, unauthenticated
 from server.graphql_ws import (
@@ -56,6 +58,7 @@ from workflow.live_events import EventFeed
 from workflow.sql import sharing_one_connection
 
 BAD_REQUEST = "BAD_REQUEST"
+SUBSCRIPTION_OVER_HTTP = "SUBSCRIPTION_OVER_HTTP"
 TIMEOUT = "TIMEOUT"
 
 
@@ -155,6 +158,9 @@ class GraphQLView(GraphQL[Context, None]):
             return await self.run(request, context=Context(actor=actor, request=request))
         except HTTPException as error:
             return transport_error(error.status_code, error.reason)
+        except SubscriptionOverHttp:
+            return transport_error(400, "subscriptions are served over WebSocket at /graphql "
+                                   "(graphql-transport-ws), not over HTTP POST", SUBSCRIPTION_OVER_HTTP)
 
     async def on_ws_connect(self, context: Context) -> UnsetType:
         assert isinstance(context, ConnectionContext)
@@ -172,6 +178,6 @@ def _is_json(content_type: str | None) -> bool:
     return content_type is not None and content_type.partition(";")[0].strip().lower() == "application/json"
 
 
-def transport_error(status_code: int, reason: str) -> Response:
-    body = {"data": None, "errors": [{"message": reason, "extensions": {"code": BAD_REQUEST}}]}
+def transport_error(status_code: int, reason: str, code: str = BAD_REQUEST) -> Response:
+    body = {"data": None, "errors": [{"message": reason, "extensions": {"code": code}}]}
     return Response(orjson.dumps(body), status_code=status_code, media_type="application/json")

@@ -20,6 +20,7 @@ from graphql.validation import ASTValidationRule
 from resolvers.report_query.fields import Fallback, Loaded
 from resolvers.report_query.plan import Plan, compile_operation
 from schema import ids
+from schema.document_limits import oversized_list
 from schema.errors import ApiError
 from schema.pagination import decode_cursor, key_id, page_size
 from schema.reports import LINE_CURSOR
@@ -53,6 +54,8 @@ class ReportQueryPath:
         if request is None:
             return None
         query, operation_name, variables = request
+        if oversized_list(variables):
+            return None  # Strawberry refuses it
         plan = self.plan_for(query, operation_name)
         if plan is None:
             return None

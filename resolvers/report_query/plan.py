@@ -35,11 +35,11 @@ from graphql import (
     is_abstract_type,
     parse,
     specified_rules,
-    validate,
 )
 from graphql.validation import ASTValidationRule
 
 from resolvers.report_query.fields import LISTS, OBJECTS, SCALARS, Loaded
+from schema.validation import checked_validation
 
 Builder = Callable[[Any, Loaded], dict[str, Any]]
 Getter = Callable[[Any, Loaded], Any] | str  # a function, or the name of the source's attribute
@@ -81,7 +81,7 @@ def compile_operation(
         document = parse(query, max_tokens=max_tokens)
     except GraphQLError:
         return None
-    if validate(schema, document, [*specified_rules, *rules]):
+    if checked_validation(schema, document, (*specified_rules, *rules)):
         return None
     operation = get_operation_ast(document, operation_name)
     if operation is None or operation.operation is not OperationType.QUERY:

@@ -9,7 +9,7 @@ import httpx
 from models import BillingReport, DailyUsage, Organization
 from schema import ids
 from tests.api import operations as op
-from tests.api.client import codes, gql
+from tests.api.client import codes, gql, gql_errors
 from tests.api.steps import adjustment, detail, lines, mutate, report_id_of
 from tests.world import PERIOD, World
 
@@ -65,12 +65,15 @@ async def test_only_the_platform_with_usage_write_may_record_usage(api: httpx.As
     assert await DailyUsage.all().count() == 0
 
 
-async def test_more_records_than_the_limit_are_refused_whole(api: httpx.AsyncClient, world: World) -> None:
+async def test_more_records_than_the_list_limit_are_refused_whole_before_execution(
+    api: httpx.AsyncClient, world: World
+) -> None:
     records = [record(world, "2026-10-01")] * 5001
-    payload = await mutate(api, world.platform, op.RECORD_USAGE, records=records)
+    status, errors, data = await gql_errors(api, world.platform.token, op.RECORD_USAGE,
+                                            {"input": {"records": records}})
 
-    assert codes(payload["errors"]) == ["INVALID_INPUT"]
-    assert payload["errors"][0]["field"] == "records"
+    assert status == 200 and data is None and codes(errors) == ["INPUT_TOO_LARGE"]
+    assert "variables.input.records has 5001 items" in errors[0]["message"]
     assert await DailyUsage.all().count() == 0
 
 
