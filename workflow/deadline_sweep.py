@@ -10,10 +10,11 @@
     run_deadline_sweep()     both, in that order (so a report auto-submitted without
                              adjustments is auto-approved in the same run)
 
-Each report is one business action in its own transaction, by ``SYSTEM`` through the
-machine's ``auto_submit`` / ``auto_approve`` triggers, its history entry written by
-``history.record_step`` (which also publishes the step's event for subscribers), so the
-step, its entry and its event commit together or not at all. The sweep is idempotent (a second run finds nothing left) and
+Each report is one business action in its own unit of work, by ``SYSTEM`` through the
+machine's ``auto_submit`` / ``auto_approve`` triggers and the step writer
+(``workflow.report_steps``, which also writes the history entry and publishes its
+event), so the step, its entry and its event commit together or not at all. A step the
+writer refuses (the report moved meanwhile) is skipped, and its unit rolled back. The sweep is idempotent (a second run finds nothing left) and
 safe when several hosts or workers run it at once: a report is claimed with
 ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two sweeps never wait on each
 other and each report is taken by one of them; the conditions are checked again under
@@ -35,15 +36,14 @@ from datetime import UTC, datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.queryset import QuerySet
-from tortoise.transactions import in_transaction
 
 from models import BillingReport
 from workflow.core.actors import SYSTEM
 from workflow.core.enums import EDITABLE_STATUSES, ReportEventAction, ReportStatus
-from workflow.core.machine import ReportSubject, fire
-from workflow.history import record_step
-from workflow.report_actions import ownership_of
+from workflow.core.errors import InvalidTransition, VersionConflict
+from workflow.report_steps import begin_step, finish_step
 from workflow.sql import connection, fetch, is_postgres
+from workflow.unit_of_work import UnitOfWork, unit_of_work
 
 # Reports looked up per candidate query; each is then claimed in its own transaction.
 CANDIDATE_PAGE = 200
@@ -94,17 +94,15 @@ async def auto_submit_due(as_of: datetime, now: datetime | None = None) -> int:
     async def page(after: int) -> list[int]:
         return await due().filter(id__gt=after).order_by("id").limit(CANDIDATE_PAGE).values_list("id", flat=True)
 
-    async def submit(report_id: int) -> bool:
-        async with in_transaction() as conn:
-            report = await _claim(conn, due().filter(id=report_id))
-            if report is None:  # taken by another sweep, moved meanwhile, or locked right now
-                return False
-            deadline = utc(report.submission_deadline).isoformat().replace("+00:00", "Z")
-            return await _step(
-                conn, report, "auto_submit", ReportEventAction.AUTO_SUBMITTED, now,
-                stamps={"submitted_at": now, "reviewed_at": None},
-                comment=f"submitted automatically with its saved values: the submission deadline {deadline} passed",
-            )
+    async def submit(work: UnitOfWork, report_id: int) -> bool:
+        report = await _claim(work.conn, due().filter(id=report_id))
+        if report is None:  # taken by another sweep, moved meanwhile, or locked right now
+            return False
+        deadline = utc(report.submission_deadline).isoformat().replace("+00:00", "Z")
+        step = begin_step(report, SYSTEM, "auto_submit")
+        await finish_step(work, step, ReportEventAction.AUTO_SUBMITTED, now, comment=(
+            f"submitted automatically with its saved values: the submission deadline {deadline} passed"))
+        return True
 
     return await _each(page, submit)
 
@@ -117,19 +115,16 @@ async def auto_approve_ready(now: datetime | None = None) -> int:
         rows = await fetch(connection(), _APPROVABLE_PAGE, after=after, limit=CANDIDATE_PAGE, **_approvable())
         return [row["id"] for row in rows]
 
-    async def approve(report_id: int) -> bool:
-        async with in_transaction() as conn:
-            report = await _claim(conn, BillingReport.filter(id=report_id, status=ReportStatus.UNDER_REVIEW))
-            # Checked again under the lock: the Tier 1 may have turned auto-approval off.
-            if report is None or not await fetch(conn, _APPROVABLE_ONE, report_id=report_id, limit=1,
-                                                 **_approvable()):
-                return False
-            return await _step(
-                conn, report, "auto_approve", ReportEventAction.AUTO_APPROVED, now,
-                stamps={"reviewed_at": now},
-                comment="approved automatically: no line was adjusted, and the Tier 1 partner "
-                "approves such reports automatically",
-            )
+    async def approve(work: UnitOfWork, report_id: int) -> bool:
+        report = await _claim(work.conn, BillingReport.filter(id=report_id, status=ReportStatus.UNDER_REVIEW))
+        # Checked again under the lock: the Tier 1 may have turned auto-approval off.
+        if report is None or not await fetch(work.conn, _APPROVABLE_ONE, report_id=report_id, limit=1,
+                                             **_approvable()):
+            return False
+        step = begin_step(report, SYSTEM, "auto_approve")
+        await finish_step(work, step, ReportEventAction.AUTO_APPROVED, now, comment=(
+            "approved automatically: no line was adjusted, and the Tier 1 partner approves such reports automatically"))
+        return True
 
     return await _each(page, approve)
 
@@ -141,11 +136,18 @@ def utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-async def _each(page: Callable[[int], Awaitable[list[int]]], act: Callable[[int], Awaitable[bool]]) -> int:
+async def _each(
+    page: Callable[[int], Awaitable[list[int]]], act: Callable[[UnitOfWork, int], Awaitable[bool]]
+) -> int:
+    """Act on each candidate in its own unit of work; a refused step is skipped, not fatal."""
     done = 0
     async for report_id in _candidates(page):
-        if await act(report_id):
-            done += 1
+        try:
+            async with unit_of_work() as work:
+                acted = await act(work, report_id)
+        except (VersionConflict, InvalidTransition):  # moved meanwhile: its unit rolled back
+            acted = False
+        done += acted
     return done
 
 
@@ -167,34 +169,6 @@ async def _claim(conn: BaseDBAsyncClient, query: QuerySet[BillingReport]) -> Bil
     if is_postgres(conn):
         query = query.select_for_update(skip_locked=True, of=("billing_report",))
     return await query.select_related("partner").first()
-
-
-async def _step(
-    conn: BaseDBAsyncClient,
-    report: BillingReport,
-    trigger: str,
-    action: ReportEventAction,
-    now: datetime,
-    *,
-    stamps: dict[str, datetime | None],
-    comment: str,
-) -> bool:
-    """Fire ``trigger`` as the system, write the step with a compare-and-set, record it."""
-    subject = ReportSubject(report.status, ownership_of(report))
-    from_status = report.status
-    fire(trigger, subject, SYSTEM)
-    moved = await BillingReport.filter(id=report.id, version=report.version).using_db(conn).update(
-        status=subject.status, version=report.version + 1, **stamps
-    )
-    if moved != 1:  # another writer got there first (SQLite has no row lock): leave it
-        return False
-    report.status = subject.status
-    report.version += 1
-    for name, value in stamps.items():
-        setattr(report, name, value)
-    await record_step(conn, report=report, action=action, from_status=from_status, actor=SYSTEM,
-                      occurred_at=now, comment=comment)
-    return True
 
 
 def _approvable() -> dict[str, object]:

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.transactions import in_transaction
 
 from models import BillingPeriod, BillingReport, LineItem
 from workflow import generation_sql as q
@@ -27,12 +26,12 @@ from workflow.core.actors import Actor, is_platform_with
 from workflow.core.adjustments import LineChange, keeps_adjustment
 from workflow.core.deadlines import DEFAULT_DEADLINE_DAYS, report_deadline
 from workflow.core.enums import EDITABLE_STATUSES, ReportEventAction, ReportStatus, Scope
-from workflow.core.errors import Forbidden
+from workflow.core.errors import Forbidden, InvalidTransition, VersionConflict
 from workflow.core.periods import Month
 from workflow.events import NEW_REPORTS_OF_PERIOD
-from workflow.history import record_step
-from workflow.sql import as_date, fetch, is_postgres, run
-from workflow.unit_of_work import publish_entries
+from workflow.report_steps import begin_step, finish_step
+from workflow.sql import as_date, fetch, run
+from workflow.unit_of_work import UnitOfWork, unit_of_work
 
 # Figures of a line that regeneration compares and replaces.
 _FIGURES = ("reference_day", "provisioned_units", "used_units", "credits_e4")
@@ -53,13 +52,13 @@ async def generate_reports(
         raise Forbidden("only the platform, with the reports:generate scope, generates reports")
     month = Month.parse(period_label)  # PeriodError is a ValueError: the caller reports it
     now = now or datetime.now(UTC)
-    async with in_transaction() as conn:
-        if is_postgres(conn):
+    async with unit_of_work() as work:
+        if work.postgres:
             # Two generations of one period at once would race on the same reports.
-            await run(conn, "SELECT pg_advisory_xact_lock(hashtext(:key))", key=f"generate:{month.label}")
-        period = await _period(conn, month)
-        regenerated = await _regenerate_editable(conn, period, actor, now)
-        created = await _create_missing(conn, period, month, actor, now)
+            await run(work.conn, "SELECT pg_advisory_xact_lock(hashtext(:key))", key=f"generate:{month.label}")
+        period = await _period(work.conn, month)
+        regenerated = await _regenerate_editable(work, period, actor, now)
+        created = await _create_missing(work, period, month, actor, now)
     return GenerationResult(month.label, created, regenerated)
 
 
@@ -73,9 +72,9 @@ async def _period(conn: BaseDBAsyncClient, month: Month) -> BillingPeriod:
 
 
 async def _create_missing(
-    conn: BaseDBAsyncClient, period: BillingPeriod, month: Month, actor: Actor, now: datetime
+    work: UnitOfWork, period: BillingPeriod, month: Month, actor: Actor, now: datetime
 ) -> int:
-    postgres = is_postgres(conn)
+    conn, postgres = work.conn, work.postgres
     if postgres:
         # The same figures, faster (see generation_sql): aggregated first, on their own.
         await run(conn, q.AGGREGATION_MEMORY_POSTGRES)
@@ -113,19 +112,20 @@ async def _create_missing(
     await run(conn, q.INSERT_GENERATED_ENTRIES, period_id=period.id, occurred_at=now,
               principal_id=actor.principal_id, organization_id=actor.organization_id)
     # Their events, set-based too (one statement), while the new reports are at version 0.
-    await publish_entries(conn, NEW_REPORTS_OF_PERIOD, period_id=period.id)
+    await work.publish_entries(NEW_REPORTS_OF_PERIOD, period_id=period.id)
     await run(conn, q.FINISH_NEW_REPORTS, period_id=period.id)
     return len(partners)
 
 
 async def _regenerate_editable(
-    conn: BaseDBAsyncClient, period: BillingPeriod, actor: Actor, now: datetime
+    work: UnitOfWork, period: BillingPeriod, actor: Actor, now: datetime
 ) -> int:
+    conn = work.conn
     editable = BillingReport.filter(period_id=period.id, status__in=list(EDITABLE_STATUSES)).using_db(conn)
-    if is_postgres(conn):
+    if work.postgres:
         # A submit racing this regeneration waits, then sees the new version.
-        editable = editable.select_for_update()
-    reports = await editable
+        editable = editable.select_for_update(of=("billing_report",))
+    reports = await editable.select_related("partner")
     if not reports:
         return 0
     fresh = await fetch(conn, q.FIGURES_OF_EDITABLE_REPORTS,
@@ -139,13 +139,18 @@ async def _regenerate_editable(
     lines = {(li.report_id, li.customer_id, li.solution_id): li for li in existing}
     regenerated = 0
     for report in reports:
-        if await _regenerate_one(conn, report, by_report[report.id], lines, actor, now):
-            regenerated += 1
+        # Each report in a savepoint: one that moved since it was read (a writer the lock
+        # did not stop) is refused by the step writer and left as it now stands.
+        try:
+            async with unit_of_work() as one:
+                regenerated += await _regenerate_one(one, report, by_report[report.id], lines, actor, now)
+        except (VersionConflict, InvalidTransition):
+            continue
     return regenerated
 
 
 async def _regenerate_one(
-    conn: BaseDBAsyncClient,
+    work: UnitOfWork,
     report: BillingReport,
     rows: list[dict],
     lines: dict[tuple[int, int, int], LineItem],
@@ -176,29 +181,19 @@ async def _regenerate_one(
         updated.append(line)
     if not (updated or added):
         return False
-    # Compare-and-set on the version, as every step does: a report that moved since it
-    # was read (submitted by a writer the lock did not stop) is left as it now stands.
-    moved = await BillingReport.filter(id=report.id, version=report.version, status=report.status).using_db(
-        conn
-    ).update(version=report.version + 1)
-    if moved != 1:
-        return False
-    report.version += 1
+    step = begin_step(report, actor, "regenerate")
     if updated:
         await LineItem.bulk_update(
             updated,
             fields=[*_FIGURES, "over_provisioned_units", "chargeable_units", "comment"],
-            using_db=conn,
+            using_db=work.conn,
         )
     if added:
-        await LineItem.bulk_create(added, using_db=conn)
+        await LineItem.bulk_create(added, using_db=work.conn)
     summary = f"{len(updated)} line(s) recomputed, {len(added)} added"
     if dropped:
         summary += f", {len(dropped)} adjustment(s) dropped: now above the new used units"
-    await record_step(
-        conn, report=report, action=ReportEventAction.REGENERATED, from_status=report.status,
-        actor=actor, occurred_at=now, comment=summary, changes=dropped,
-    )
+    await finish_step(work, step, ReportEventAction.REGENERATED, now, comment=summary, changes=dropped)
     return True
 
 

@@ -1,10 +1,11 @@
 """Writing a report's history: one entry per step, with its per-line changes.
 
-Every step of every report passes through ``record_step``, inside the step's
-transaction, so the state change and its history commit together or not at all. The
-entry's live event for dashboards is published here too, in the same transaction
-(``workflow.unit_of_work``): so every history entry, whoever writes it, becomes an event,
-delivered when the transaction commits, and a rolled-back step emits nothing.
+Every step of every report passes through ``record_step`` (called by the step writer,
+``workflow.report_steps``), inside the step's unit of work, so the state change and its
+history commit together or not at all. The entry's live event for dashboards is
+published here too, with the same unit (``workflow.unit_of_work``): so every history
+entry becomes an event, delivered when the unit commits, and a rolled-back step emits
+nothing.
 """
 
 from __future__ import annotations
@@ -12,18 +13,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from tortoise.backends.base.client import BaseDBAsyncClient
-
 from models import BillingReport, HistoryEntry, HistoryLineChange
 from workflow.core.actors import Actor
 from workflow.core.adjustments import LineChange
 from workflow.core.enums import ReportEventAction, ReportStatus
 from workflow.events import ONE_ENTRY
-from workflow.unit_of_work import publish_entries
+from workflow.unit_of_work import UnitOfWork
 
 
 async def record_step(
-    conn: BaseDBAsyncClient,
+    work: UnitOfWork,
     *,
     report: BillingReport,
     action: ReportEventAction,
@@ -44,7 +43,7 @@ async def record_step(
         principal_id=actor.principal_id,
         organization_id=actor.organization_id,
         comment=comment,
-        using_db=conn,
+        using_db=work.conn,
     )
     if changes:
         await HistoryLineChange.bulk_create(
@@ -59,7 +58,7 @@ async def record_step(
                 )
                 for c in changes
             ],
-            using_db=conn,
+            using_db=work.conn,
         )
-    await publish_entries(conn, ONE_ENTRY, entry_id=entry.id)
+    await work.publish_entries(ONE_ENTRY, entry_id=entry.id)
     return entry

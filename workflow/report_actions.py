@@ -5,13 +5,13 @@
     approve_report      parent Tier 1: APPROVED (final)                  -> APPROVED
     reject_report       parent Tier 1: REJECTED, with a reason           -> REJECTED
 
-Each runs the same steps (``_run``): load the report the actor can see (else
-``NotFound``) and lock it on PostgreSQL; check who asks (``Forbidden``); check the
-client's version (``VersionConflict``); trigger the machine (``InvalidTransition``);
-validate the input, the comment or reason and then the adjustments (``InvalidInput``,
-every bad line listed), and apply it; bump the version with a compare-and-set on it;
-write the history entry (which publishes its event, ``workflow.unit_of_work``). Any
-error rolls back all, the event included.
+Each runs the same steps (``_run``), in one unit of work: load the report the actor
+can see (else ``NotFound``) and lock it on PostgreSQL; begin the step — who asks
+(``Forbidden``), the client's version (``VersionConflict``), the machine
+(``InvalidTransition``); validate the input, the comment or reason and then the
+adjustments (``InvalidInput``, every bad line listed), and apply it; finish the step
+(``workflow.report_steps``: status, version and stamps by compare-and-set, the history
+entry and its event). Any error rolls back all, the event included.
 """
 
 from __future__ import annotations
@@ -20,10 +20,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.transactions import in_transaction
 
 from models import BillingReport, LineItem
-from workflow.core.actors import Actor, ReportOwnership
+from workflow.core.actors import Actor
 from workflow.core.adjustments import (
     MAX_COMMENT_LENGTH,
     Adjustment,
@@ -33,11 +32,11 @@ from workflow.core.adjustments import (
     normalize_comment,
     plan_adjustments,
 )
-from workflow.core.enums import ReportEventAction, ReportStatus
-from workflow.core.errors import ErrorCode, InvalidInput, NotFound, Problem, VersionConflict
-from workflow.core.machine import ReportSubject, ensure_permitted, fire
-from workflow.history import record_step
+from workflow.core.enums import ReportEventAction
+from workflow.core.errors import ErrorCode, InvalidInput, NotFound, Problem
+from workflow.report_steps import begin_step, finish_step
 from workflow.sql import is_postgres
+from workflow.unit_of_work import unit_of_work
 from workflow.visibility import visible_reports
 
 
@@ -82,32 +81,14 @@ async def reject_report(actor: Actor, report_id: int, version: int, reason: str 
 
 async def _run(actor: Actor, request: ActionRequest, now: datetime | None = None) -> BillingReport:
     now = now or datetime.now(UTC)
-    async with in_transaction() as conn:
-        report = await load_visible_report(conn, actor, request.report_id, lock=True)
-        subject = ReportSubject(report.status, ownership_of(report))
-        ensure_permitted(request.trigger, actor, subject.ownership)
-        if report.version != request.version:
-            raise VersionConflict(
-                f"the report is at version {report.version}, not {request.version}: reload it and try again",
-                field="version",
-            )
-        from_status = report.status
-        fire(request.trigger, subject, actor)
+    async with unit_of_work() as work:
+        report = await load_visible_report(work.conn, actor, request.report_id, lock=True)
+        step = begin_step(report, actor, request.trigger, version=request.version)
         # The input is checked last, so that a principal who may not act, or not now,
         # learns that first (and a stranger learns nothing from a missing reason).
         note = _note(request)
-        changes = await _apply_adjustments(conn, report, request.adjustments)
-        await _advance(conn, report, subject.status, request.trigger, now)
-        await record_step(
-            conn,
-            report=report,
-            action=request.history_action,
-            from_status=from_status,
-            actor=actor,
-            occurred_at=now,
-            comment=note,
-            changes=changes,
-        )
+        changes = await _apply_adjustments(work.conn, report, request.adjustments)
+        await finish_step(work, step, request.history_action, now, comment=note, changes=changes)
     return report
 
 
@@ -121,11 +102,6 @@ async def load_visible_report(
     if report is None:
         raise NotFound("no such report")
     return report
-
-
-def ownership_of(report: BillingReport) -> ReportOwnership:
-    """Needs ``report.partner`` loaded."""
-    return ReportOwnership(partner_id=report.partner_id, parent_id=report.partner.parent_id or 0)
 
 
 async def _apply_adjustments(
@@ -147,26 +123,6 @@ async def _apply_adjustments(
     if changed_rows:
         await LineItem.bulk_update(changed_rows, fields=["chargeable_units", "comment"], using_db=conn)
     return changes
-
-
-async def _advance(
-    conn: BaseDBAsyncClient, report: BillingReport, status: ReportStatus, trigger: str, now: datetime
-) -> None:
-    """Write the new status and version, only if nobody moved the report meanwhile."""
-    stamps: dict[str, datetime | None] = {}
-    if trigger in ("submit", "auto_submit"):
-        stamps = {"submitted_at": now, "reviewed_at": None}
-    elif trigger in ("approve", "reject", "auto_approve"):
-        stamps = {"reviewed_at": now}
-    updated = await BillingReport.filter(id=report.id, version=report.version).using_db(conn).update(
-        status=status, version=report.version + 1, **stamps
-    )
-    if updated != 1:
-        raise VersionConflict("the report changed meanwhile: reload it and try again", field="version")
-    report.status = status
-    report.version += 1
-    for name, value in stamps.items():
-        setattr(report, name, value)
 
 
 def _note(request: ActionRequest) -> str | None:

@@ -1,90 +1,85 @@
-"""A unit of work's report events: published with its transaction, whatever opened it.
+"""One business action's transaction, and what it publishes when (and only when) it commits.
 
-``publish_entries(conn, where, ...)`` is called by ``workflow.history.record_step`` (so
-every history entry is published, whoever writes it) and by generation for its
-set-based GENERATED entries. ``conn`` is the transaction the action runs in — any
-Tortoise ``in_transaction()``; callers do nothing more:
+    async with unit_of_work() as work:
+        ...                                   # reads and writes on work.conn
+        await work.publish_entries(ONE_ENTRY, entry_id=entry.id)
 
-- **PostgreSQL**: ``pg_notify`` runs right away, inside the transaction. PostgreSQL
-  delivers the notifications on commit and drops them on rollback (a savepoint rolled
-  back drops its own), to every worker that LISTENs.
-- **SQLite**: the messages wait on the transaction, and are handed to the in-process
-  listeners (``workflow.events.deliver_locally``) only after its commit succeeded.
-  Tortoise has no on-commit hook, so the first publication in a transaction wraps that
-  transaction object's own ``commit``/``rollback`` (a savepoint's
-  ``release_savepoint``/``savepoint_rollback``: its messages join the enclosing
-  transaction's, or are dropped). ``tests/integration/test_event_publication.py``
-  holds these to Tortoise's behaviour.
+``unit_of_work()`` opens a Tortoise transaction (a savepoint when one is already open in
+this task) and collects the report events of the history entries written in it:
 
-Outside a transaction (autocommit), the row is already committed: the event goes at once.
+- **PostgreSQL**: ``publish_entries`` runs ``pg_notify`` right away, inside the
+  transaction; PostgreSQL delivers the notifications on commit and drops them on
+  rollback (a rolled-back savepoint drops its own), to every worker that LISTENs.
+- **SQLite** (one process): the messages wait on the unit. When the outermost unit's
+  block has ended and its transaction committed, they are handed to the in-process
+  listeners (``workflow.events.deliver_locally``); a nested unit hands its messages to
+  the enclosing one when its savepoint is released. An exception — the block's, a failed
+  commit, a cancellation — leaves the ``async with`` before that code runs: nothing is
+  delivered.
+
+Nothing here patches Tortoise's objects or reads their private attributes: the unit is
+the project's own object, and "after the commit" is simply the code after Tortoise's
+``in_transaction()`` block, which is reached only once the commit has succeeded. A unit
+opened inside a plain ``in_transaction()`` could not know when that one commits, so it
+refuses to start (``BareTransaction``): every transaction that writes history is a unit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
+from tortoise.transactions import in_transaction
 
 from workflow import events
 from workflow.events import ReportEventMessage
-from workflow.sql import fetch, is_postgres
-
-# The attribute of a transaction object that holds its messages waiting for the commit.
-_PENDING = "_report_events_pending"
+from workflow.sql import connection, fetch, is_postgres
 
 
-async def publish_entries(conn: BaseDBAsyncClient, where: str, **params: Any) -> None:
-    """Publish the events of the history entries matching ``where`` (see ``workflow.events``)."""
-    if is_postgres(conn):
-        await fetch(conn, events.notify_sql(where), **params)
-        return
-    rows = await fetch(conn, events.message_rows_sql(where), **params)
-    messages = [ReportEventMessage.from_row(row) for row in rows]
-    pending = _pending_of(conn)
-    if pending is None:
-        events.deliver_locally(messages)
-    else:
-        pending.extend(messages)
+class BareTransaction(RuntimeError):
+    """A unit of work opened inside a plain ``in_transaction()``: its events could be
+    delivered before that transaction commits. Open the outer one as a unit of work too."""
 
 
-def _pending_of(conn: BaseDBAsyncClient) -> list[ReportEventMessage] | None:
-    """The messages waiting for ``conn``'s transaction (hooked on first use); None outside one."""
-    if not isinstance(conn, TransactionalDBClient):
-        return None
-    pending: list[ReportEventMessage] | None = conn.__dict__.get(_PENDING)
-    if pending is not None:
-        return pending
-    pending = []
-    setattr(conn, _PENDING, pending)
-    enclosing = getattr(conn, "_parent", None)
-    if isinstance(enclosing, TransactionalDBClient):
-        # A savepoint (a nested in_transaction()): its messages follow its fate.
-        def join_enclosing() -> None:
-            outer = _pending_of(enclosing)
-            assert outer is not None
-            outer.extend(pending)
-            pending.clear()
+@dataclass(eq=False)
+class UnitOfWork:
+    """An open transaction (``conn``) and the events it will publish on commit."""
 
-        _after(conn, "release_savepoint", join_enclosing)
-        _after(conn, "savepoint_rollback", pending.clear)
-    else:
-        def deliver() -> None:
-            committed = list(pending)
-            pending.clear()
-            events.deliver_locally(committed)
+    conn: BaseDBAsyncClient
+    postgres: bool
+    _pending: list[ReportEventMessage] = field(default_factory=list)
 
-        _after(conn, "commit", deliver)
-        _after(conn, "rollback", pending.clear)
-    return pending
+    async def publish_entries(self, where: str, **params: Any) -> None:
+        """Publish the events of the history entries matching ``where`` (``workflow.events``)."""
+        if self.postgres:
+            await fetch(self.conn, events.notify_sql(where), **params)
+            return
+        rows = await fetch(self.conn, events.message_rows_sql(where), **params)
+        self._pending.extend(ReportEventMessage.from_row(row) for row in rows)
 
 
-def _after(conn: BaseDBAsyncClient, method: str, then: Callable[[], None]) -> None:
-    """Make ``conn.<method>()`` run ``then`` once it has returned (not if it raised)."""
-    original: Callable[[], Awaitable[None]] = getattr(conn, method)
+_current: ContextVar[UnitOfWork | None] = ContextVar("current_unit_of_work", default=None)
 
-    async def hooked() -> None:
-        await original()
-        then()
 
-    setattr(conn, method, hooked)
+@asynccontextmanager
+async def unit_of_work() -> AsyncIterator[UnitOfWork]:
+    """A transaction (a savepoint inside another unit) whose events follow its fate."""
+    enclosing = _current.get()
+    if enclosing is None and isinstance(connection(), TransactionalDBClient):
+        raise BareTransaction("a unit of work inside a plain in_transaction(): use unit_of_work() for both")
+    async with in_transaction() as conn:
+        work = UnitOfWork(conn, is_postgres(conn))
+        token = _current.set(work)
+        try:
+            yield work
+        finally:
+            _current.reset(token)
+    # Reached only after a successful commit (or savepoint release).
+    if enclosing is not None:
+        enclosing._pending.extend(work._pending)
+    elif work._pending:
+        events.deliver_locally(work._pending)

@@ -23,7 +23,7 @@ from tests.api import operations as op
 from tests.api.client import codes, gql
 from tests.api.steps import adjustment, given_generated_reports, lines, pk, report_id_of
 from tests.world import World
-from workflow import report_actions, report_contents, tokens
+from workflow import report_contents, report_steps, tokens
 from workflow.core.enums import ReportEventAction, ReportStatus, Scope
 
 DASHBOARD = "https://dash.example.com"
@@ -124,12 +124,12 @@ async def test_a_request_past_the_time_limit_is_stopped_and_its_transaction_roll
     report_id = await report_id_of(api, world.tier2_a1)
     submit = {"query": op.SUBMIT, "variables": {"input": {"reportId": report_id, "version": 1}}}
     headers = {**_auth(world.tier2_a1.token), "Idempotency-Key": "slow-1"}
-    real_record_step = report_actions.record_step
+    real_record_step = report_steps.record_step
 
     async def stuck(*args: object, **kwargs: object) -> None:  # after the status changed, in the transaction
         await asyncio.Event().wait()
 
-    monkeypatch.setattr(report_actions, "record_step", stuck)
+    monkeypatch.setattr(report_steps, "record_step", stuck)
     async with _client(Settings(request_time_limit_seconds=0.2)) as limited:
         response = await limited.post("/graphql", json=submit, headers=headers)
         assert response.status_code == 503
@@ -137,7 +137,7 @@ async def test_a_request_past_the_time_limit_is_stopped_and_its_transaction_roll
         await _nothing_stored(pk(report_id))
 
         # The key was given back: the same request, no longer stuck, runs once.
-        monkeypatch.setattr(report_actions, "record_step", real_record_step)
+        monkeypatch.setattr(report_steps, "record_step", real_record_step)
         retried = await limited.post("/graphql", json=submit, headers=headers)
     payload = retried.json()["data"]["submitReport"]
     assert payload["errors"] == [] and payload["report"]["status"] == "UNDER_REVIEW"

@@ -22,7 +22,7 @@ from tests.api.dashboards import Dashboard, error_codes
 from tests.api.served import ServedApp, served_app  # noqa: F401 - the fixture
 from tests.api.steps import given_generated_reports, lines, mutate, report_id_of
 from tests.world import PERIOD, Party, World
-from workflow import report_actions, tokens
+from workflow import report_steps, tokens
 from workflow.core.enums import ReportEventAction, ReportStatus, Scope
 from workflow.core.machine import available_actions
 from workflow.events import ReportEventMessage
@@ -167,7 +167,7 @@ async def test_an_action_rolled_back_after_its_event_was_queued_is_not_heard(
     async with Dashboard.open(served_app.ws_url, world.tier1_a.token) as north:
         events = await north.subscribe()
         await served_app.subscribers(1)
-        monkeypatch.setattr(report_actions, "record_step", record_then_fail)
+        monkeypatch.setattr(report_steps, "record_step", record_then_fail)
 
         response = await served_app.http.post("/graphql", headers={"Authorization": f"Bearer {world.tier2_a1.token}"},
                                               json={"query": op.SUBMIT, "variables": {"input": {

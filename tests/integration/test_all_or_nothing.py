@@ -13,7 +13,7 @@ import pytest
 from models import BillingPeriod, BillingReport, HistoryEntry, HistoryLineChange, LineItem
 from tests.integration.scenarios import given_generated_reports, lines_of, report_of, snapshot, usage
 from tests.world import PERIOD, World
-from workflow import generation, report_actions
+from workflow import generation, report_steps
 from workflow.core.adjustments import Adjustment
 from workflow.generation import generate_reports
 from workflow.report_actions import approve_report, save_report_draft, submit_report
@@ -52,7 +52,7 @@ async def test_a_failed_history_write_rolls_back_a_saved_draft(world: World, mon
     report = await report_of(world.tier2_a1)
     line = (await lines_of(report.id))[0]
     before = await snapshot(report.id)
-    monkeypatch.setattr(report_actions, "record_step", fail)
+    monkeypatch.setattr(report_steps, "record_step", fail)
 
     with pytest.raises(HistoryDown):
         await save_report_draft(world.tier2_a1.actor, report.id, 1, [Adjustment(line.id, 0, "trial")])
@@ -65,7 +65,7 @@ async def test_a_failed_history_write_rolls_back_an_approval(world: World, monke
     report = await report_of(world.tier2_a1)
     report = await submit_report(world.tier2_a1.actor, report.id, 1)
     before = await snapshot(report.id)
-    monkeypatch.setattr(report_actions, "record_step", fail)
+    monkeypatch.setattr(report_steps, "record_step", fail)
 
     with pytest.raises(HistoryDown):
         await approve_report(world.tier1_a.actor, report.id, report.version)
@@ -78,7 +78,7 @@ async def test_a_failed_history_write_rolls_back_a_regeneration(world: World, mo
     reports = await BillingReport.all()
     before = {r.id: await snapshot(r.id) for r in reports}
     await world.add_usage([usage(p.customers[0].id, "MAIL", 20, 50) for p in world.tier2s])
-    monkeypatch.setattr(generation, "record_step", fail)
+    monkeypatch.setattr(report_steps, "record_step", fail)
 
     with pytest.raises(HistoryDown):
         await generate_reports(world.platform.actor, PERIOD)

@@ -10,14 +10,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from models import BillingReport, HistoryEntry
 from tests.integration.events_heard import Heard, heard  # noqa: F401 - the fixture
 from tests.integration.scenarios import given_generated_reports, refused, report_of, usage
 from tests.world import PERIOD, World
-from workflow import report_actions
+from workflow import report_steps
 from workflow.core.actors import SYSTEM
 from workflow.core.enums import ReportEventAction, ReportStatus
 from workflow.core.errors import ErrorCode
@@ -26,6 +25,7 @@ from workflow.events import ReportEventMessage
 from workflow.generation import generate_reports
 from workflow.history import record_step
 from workflow.report_actions import approve_report, reject_report, save_report_draft, submit_report
+from workflow.unit_of_work import BareTransaction, unit_of_work
 
 
 class Injected(Exception):
@@ -116,7 +116,7 @@ async def test_a_step_rolled_back_after_its_event_was_queued_publishes_nothing(
         await record_step(*args, **kwargs)  # the entry is written and its event queued (NOTIFY run)
         raise Injected("a failure after the event was queued")
 
-    monkeypatch.setattr(report_actions, "record_step", record_then_fail)
+    monkeypatch.setattr(report_steps, "record_step", record_then_fail)
     with pytest.raises(Injected):
         await submit_report(world.tier2_a1.actor, report.id, 1)
 
@@ -136,7 +136,7 @@ async def test_nothing_is_delivered_before_the_commit(
         await heard.nothing(0.3)  # still inside the transaction
         return entry
 
-    monkeypatch.setattr(report_actions, "record_step", record_then_look)
+    monkeypatch.setattr(report_steps, "record_step", record_then_look)
     await submit_report(world.tier2_a1.actor, report.id, 1)
 
     (message,) = await heard.exactly(1)
@@ -151,16 +151,17 @@ async def test_a_rolled_back_savepoint_drops_its_events_and_the_transaction_keep
     alpha, beta = await report_of(world.tier2_a1), await report_of(world.tier2_a2)
     now = datetime.now(UTC)
 
-    async with in_transaction() as conn:
+    async with unit_of_work() as work:
         with pytest.raises(Injected):
-            async with in_transaction() as savepoint:
+            async with unit_of_work() as savepoint:
                 await record_step(savepoint, report=beta, action=ReportEventAction.SAVED,
                                   from_status=beta.status, actor=SYSTEM, occurred_at=now)
                 raise Injected("the savepoint rolls back")
-        async with in_transaction() as savepoint:
+        async with unit_of_work() as savepoint:
             await record_step(savepoint, report=alpha, action=ReportEventAction.SAVED,
                               from_status=alpha.status, actor=SYSTEM, occurred_at=now)
-        await record_step(conn, report=alpha, action=ReportEventAction.SAVED,
+        await heard.nothing(0.2)  # a released savepoint's events wait for the outer commit
+        await record_step(work, report=alpha, action=ReportEventAction.SAVED,
                           from_status=alpha.status, actor=SYSTEM, occurred_at=now)
         await heard.nothing(0.2)
 
@@ -168,16 +169,18 @@ async def test_a_rolled_back_savepoint_drops_its_events_and_the_transaction_keep
     assert {m.report_id for m in messages} == {alpha.id}
 
 
-async def test_an_entry_written_outside_a_transaction_is_published_at_once(world: World, heard: Heard) -> None:
+async def test_a_unit_of_work_inside_a_bare_transaction_is_refused_rather_than_publishing_early(
+    world: World, heard: Heard
+) -> None:
     await given_generated_reports(world)
     await heard.exactly(4)
-    alpha = await report_of(world.tier2_a1)
 
-    entry = await record_step(connections.get("default"), report=alpha, action=ReportEventAction.SAVED,
-                              from_status=alpha.status, actor=SYSTEM, occurred_at=datetime.now(UTC))
+    async with in_transaction():
+        with pytest.raises(BareTransaction):
+            async with unit_of_work():
+                pass
 
-    (message,) = await heard.exactly(1)
-    assert message.entry_id == entry.id
+    await heard.nothing()
 
 
 async def test_the_systems_own_steps_are_published_without_the_sweep_doing_anything_for_it(

@@ -34,7 +34,7 @@ ACTORS: dict[str, Actor] = {
 }
 
 STATUSES = (P, U, R, A)
-TRIGGERS = ("save_draft", "submit", "approve", "reject", "auto_submit", "auto_approve")
+TRIGGERS = ("save_draft", "submit", "approve", "reject", "auto_submit", "auto_approve", "regenerate")
 
 # (trigger, who) -> outcome from           PREPARING  UNDER_REVIEW  REJECTED  APPROVED
 TABLE: dict[tuple[str, str], tuple[object, object, object, object]] = {
@@ -91,6 +91,15 @@ TABLE: dict[tuple[str, str], tuple[object, object, object, object]] = {
     ("auto_approve", "other tier 1"):                (F, F, F, F),
     ("auto_approve", "platform"):                    (F, F, F, F),
     ("auto_approve", "system"):                      (X, A, X, X),
+
+    ("regenerate", "owner"):                         (F, F, F, F),
+    ("regenerate", "owner without reports:write"):   (F, F, F, F),
+    ("regenerate", "parent"):                        (F, F, F, F),
+    ("regenerate", "parent without reports:review"): (F, F, F, F),
+    ("regenerate", "other tier 2"):                  (F, F, F, F),
+    ("regenerate", "other tier 1"):                  (F, F, F, F),
+    ("regenerate", "platform"):                      (P, X, R, X),
+    ("regenerate", "system"):                        (P, X, R, X),
 }  # fmt: skip
 
 CELLS = [
@@ -154,6 +163,12 @@ def test_available_actions_offer_the_buttons_of_the_spec(
 @pytest.mark.parametrize("trigger", TRIGGERS)
 def test_nothing_moves_an_approved_report(trigger: str, who: str) -> None:
     assert outcome_of(trigger, who, A) in (Forbidden, InvalidTransition)
+
+
+def test_regenerating_needs_the_platform_to_hold_reports_generate() -> None:
+    without = Actor(8, "operator", 1, Tier.PLATFORM, ALL_SCOPES - {Scope.REPORTS_GENERATE})
+    with pytest.raises(Forbidden):
+        fire("regenerate", ReportSubject(P, OWNERSHIP), without)
 
 
 def test_a_refusal_names_the_status_and_the_action() -> None:

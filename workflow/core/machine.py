@@ -4,17 +4,20 @@ The machine is built once with ``model=None``; every action triggers it on a
 ``ReportSubject`` (a report's status and owners, nothing else), so the same table
 decides what happens and what ``availableActions`` offers.
 
-A trigger either
-- moves the subject (returns True),
-- is refused by a guard because of who asks (returns False -> ``Forbidden``), or
-- is impossible from the current status (``MachineError`` -> ``InvalidTransition``).
+``fire`` asks two things, in this order, each once:
+- may this actor pull this trigger at all (``PERMISSIONS``: a role and a scope)? If not,
+  ``Forbidden`` — whatever the status, so a stranger learns nothing from the error;
+- does the machine's table have the trigger from the current status? If not
+  (``MachineError``), ``InvalidTransition``.
+The report step writer (``workflow.report_steps``) asks the same two, with the client's
+version in between (``ensure_permitted``, then ``move``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from transitions import EventData, Machine, MachineError
+from transitions import Machine, MachineError
 
 from workflow.core.actors import Actor, ReportOwnership, Role, role_of
 from workflow.core.enums import ReportAction, ReportStatus, Scope
@@ -35,16 +38,20 @@ TRANSITIONS: dict[str, tuple[list[ReportStatus], ReportStatus | None]] = {
     "reject": ([U], R),
     "auto_submit": ([P, R], U),
     "auto_approve": ([U], A),
+    "regenerate": ([P, R], None),
 }
 
-# trigger name -> who may pull it, and with which scope (None: the system needs none)
-PERMISSIONS: dict[str, tuple[Role, Scope | None]] = {
-    "save_draft": (Role.OWNER, Scope.REPORTS_WRITE),
-    "submit": (Role.OWNER, Scope.REPORTS_WRITE),
-    "approve": (Role.PARENT, Scope.REPORTS_REVIEW),
-    "reject": (Role.PARENT, Scope.REPORTS_REVIEW),
-    "auto_submit": (Role.SYSTEM, None),
-    "auto_approve": (Role.SYSTEM, None),
+# trigger name -> the roles that may pull it, and the scope a principal needs for it
+# (the system acts on its own authority and carries no scopes)
+PERMISSIONS: dict[str, tuple[frozenset[Role], Scope | None]] = {
+    "save_draft": (frozenset({Role.OWNER}), Scope.REPORTS_WRITE),
+    "submit": (frozenset({Role.OWNER}), Scope.REPORTS_WRITE),
+    "approve": (frozenset({Role.PARENT}), Scope.REPORTS_REVIEW),
+    "reject": (frozenset({Role.PARENT}), Scope.REPORTS_REVIEW),
+    "auto_submit": (frozenset({Role.SYSTEM}), None),
+    "auto_approve": (frozenset({Role.SYSTEM}), None),
+    # Late usage recomputes an editable report: the platform's generation, or the system's.
+    "regenerate": (frozenset({Role.PLATFORM, Role.SYSTEM}), Scope.REPORTS_GENERATE),
 }
 
 # The actions a principal can be offered, by trigger.
@@ -65,15 +72,10 @@ class ReportSubject:
 
 
 def is_permitted(trigger: str, actor: Actor, ownership: ReportOwnership) -> bool:
-    role, scope = PERMISSIONS[trigger]
-    if role_of(actor, ownership) is not role:
+    roles, scope = PERMISSIONS[trigger]
+    if role_of(actor, ownership) not in roles:
         return False
-    return scope is None or actor.has(scope)
-
-
-def _guard(event: EventData) -> bool:
-    subject: ReportSubject = event.model
-    return is_permitted(event.event.name, event.kwargs["actor"], subject.ownership)
+    return scope is None or actor.is_system or actor.has(scope)
 
 
 def _build() -> Machine:
@@ -82,11 +84,10 @@ def _build() -> Machine:
         states=ReportStatus,
         initial=ReportStatus.PREPARING,
         auto_transitions=False,
-        send_event=True,
         model_attribute="status",
     )
     for trigger, (sources, dest) in TRANSITIONS.items():
-        machine.add_transition(trigger, sources, dest, conditions=[_guard])
+        machine.add_transition(trigger, sources, dest)
     return machine
 
 
@@ -110,14 +111,20 @@ def fire(trigger: str, subject: ReportSubject, actor: Actor) -> ReportStatus:
     this gets ``FORBIDDEN`` rather than learning the report's status from the error.
     """
     ensure_permitted(trigger, actor, subject.ownership)
+    return move(trigger, subject)
+
+
+def move(trigger: str, subject: ReportSubject) -> ReportStatus:
+    """The machine alone: move ``subject`` by ``trigger``, or ``InvalidTransition``.
+
+    Only after ``ensure_permitted``: the machine's table knows statuses, not people.
+    """
     try:
-        moved = MACHINE.events[trigger].trigger(subject, actor=actor)
+        MACHINE.events[trigger].trigger(subject)
     except MachineError:
         raise InvalidTransition(
             f"a report that is {subject.status.value} cannot be {_past(trigger)}"
         ) from None
-    if not moved:  # the guard disagreed with is_permitted: never expected
-        raise Forbidden(f"you may not {trigger.replace('_', ' ')} this report")
     return subject.status
 
 
@@ -139,4 +146,5 @@ def _past(trigger: str) -> str:
         "reject": "rejected",
         "auto_submit": "auto-submitted",
         "auto_approve": "auto-approved",
+        "regenerate": "regenerated",
     }[trigger]

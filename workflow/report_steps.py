@@ -1,0 +1,94 @@
+"""The one writer of report steps: every action, the deadline sweep and regeneration.
+
+A step is taken in two halves, around whatever the action itself checks and writes
+(adjustments, a reason, recomputed lines):
+
+    step = begin_step(report, actor, "submit", version=3)    # may this actor, on this
+                                                              # version, by the machine?
+    ...                                                       # the action's own input
+    await finish_step(work, step, ReportEventAction.SUBMITTED, now, changes=...)
+
+``begin_step`` refuses, in this order and each once: ``Forbidden`` (who asks may never
+pull this trigger: ``workflow.core.machine.PERMISSIONS``), ``VersionConflict`` (the
+client saw another version), ``InvalidTransition`` (not from this status).
+
+``finish_step`` writes the new status, the next version and the step's timestamps
+(``workflow.core.stamps``) with a compare-and-set on the version read — 0 rows means a
+writer got there first: ``VersionConflict`` — then the history entry with its line
+changes, whose event is published with the unit of work (``workflow.history``).
+
+Callers differ only in what they do with a refusal: a person's action answers it; the
+sweep skips the report and leaves it to the next run. The only steps not written here are
+the first ``GENERATED`` entries of a period, written set-based for 100,000 reports at once
+by ``workflow.generation`` (a creation, not a transition of the machine).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from models import BillingReport, HistoryEntry
+from workflow.core.actors import Actor, ReportOwnership
+from workflow.core.adjustments import LineChange
+from workflow.core.enums import ReportEventAction, ReportStatus
+from workflow.core.errors import VersionConflict
+from workflow.core.machine import ReportSubject, ensure_permitted, move
+from workflow.core.stamps import step_stamps
+from workflow.history import record_step
+from workflow.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """A step under way: checked by ``begin_step``, not yet written."""
+
+    report: BillingReport
+    actor: Actor
+    from_status: ReportStatus
+    to_status: ReportStatus
+
+
+def ownership_of(report: BillingReport) -> ReportOwnership:
+    """Needs ``report.partner`` loaded."""
+    return ReportOwnership(partner_id=report.partner_id, parent_id=report.partner.parent_id or 0)
+
+
+def begin_step(report: BillingReport, actor: Actor, trigger: str, *, version: int | None = None) -> Step:
+    """Check the step (see the module docstring); ``version`` None: the system's own step."""
+    ownership = ownership_of(report)
+    ensure_permitted(trigger, actor, ownership)
+    if version is not None and report.version != version:
+        raise VersionConflict(
+            f"the report is at version {report.version}, not {version}: reload it and try again",
+            field="version",
+        )
+    subject = ReportSubject(report.status, ownership)
+    move(trigger, subject)
+    return Step(report, actor, report.status, subject.status)
+
+
+async def finish_step(
+    work: UnitOfWork,
+    step: Step,
+    action: ReportEventAction,
+    now: datetime,
+    *,
+    comment: str | None = None,
+    changes: Sequence[LineChange] = (),
+) -> HistoryEntry:
+    """Write the step: status, version and stamps (compare-and-set), then its history entry."""
+    report = step.report
+    stamps = step_stamps(step.from_status, step.to_status, now)
+    moved = await BillingReport.filter(id=report.id, version=report.version).using_db(work.conn).update(
+        status=step.to_status, version=report.version + 1, **stamps
+    )
+    if moved != 1:
+        raise VersionConflict("the report changed meanwhile: reload it and try again", field="version")
+    report.status = step.to_status
+    report.version += 1
+    for name, value in stamps.items():
+        setattr(report, name, value)
+    return await record_step(work, report=report, action=action, from_status=step.from_status,
+                             actor=step.actor, occurred_at=now, comment=comment, changes=changes)
