@@ -17,8 +17,9 @@ from schema.ids import ORGANIZATION, decode_as, encode
 from server.database_session import CommandError, apply_migrations, open_database, require_migrated
 from server.demo import load_demo
 from workflow.core.actors import SYSTEM
-from workflow.core.enums import DEFAULT_SCOPES, Scope, Tier
+from workflow.core.enums import Scope, Tier
 from workflow.core.periods import Month, PeriodError
+from workflow.core.scopes import beyond_tier, scopes_of_tier
 from workflow.generation import generate_reports
 from workflow.tokens import issue_token, revoke_token
 
@@ -97,7 +98,7 @@ def parse_period(text: str) -> str:
 
 def parse_scopes(names: list[str] | None, tier: Tier) -> tuple[Scope, ...]:
     """The requested scopes, which must be among the tier's (a Tier 2 never writes usage)."""
-    allowed = DEFAULT_SCOPES[tier]
+    allowed = scopes_of_tier(tier)
     if not names:
         return allowed
     chosen: list[Scope] = []
@@ -106,7 +107,7 @@ def parse_scopes(names: list[str] | None, tier: Tier) -> tuple[Scope, ...]:
         if scope is None:
             known = ", ".join(s.value for s in Scope)
             raise CommandError(f"unknown scope {name!r} (known: {known})", exit_code=2)
-        if scope not in allowed:
+        if beyond_tier(tier, [scope]):
             raise CommandError(
                 f"a {tier.value} token cannot have {name} "
                 f"(its scopes: {', '.join(s.value for s in allowed)})",

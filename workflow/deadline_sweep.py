@@ -22,10 +22,9 @@ the lock; and the write is a compare-and-set on the version, which alone suffice
 SQLite (one writer). A report locked by someone else at that moment (a partner saving
 it) is skipped and taken by the next run.
 
-Auto-approval applies to every submitted report without adjustments, whoever submitted
-it, because an unadjusted report repeats the metered figures and has nothing to review.
-A report its Tier 1 partner has rejected before is left to a person: the partner has
-shown that it wants to look at this one.
+Which reports are auto-approved is one rule, ``workflow.core.auto_approval``: the SQL
+below only finds candidates (and is tested against the rule), and each candidate is
+decided by the rule itself under its lock.
 """
 
 from __future__ import annotations
@@ -39,6 +38,7 @@ from tortoise.queryset import QuerySet
 
 from models import BillingReport
 from workflow.core.actors import SYSTEM
+from workflow.core.auto_approval import ApprovalCandidate, may_auto_approve
 from workflow.core.enums import EDITABLE_STATUSES, ReportEventAction, ReportStatus
 from workflow.core.errors import InvalidTransition, VersionConflict
 from workflow.report_steps import begin_step, finish_step
@@ -48,19 +48,30 @@ from workflow.unit_of_work import UnitOfWork, unit_of_work
 # Reports looked up per candidate query; each is then claimed in its own transaction.
 CANDIDATE_PAGE = 200
 
+# The candidates of the rule (workflow.core.auto_approval), a page at a time.
 _APPROVABLE = """
 SELECT r.id FROM billing_report r
 JOIN organization partner ON partner.id = r.partner_id
 JOIN organization tier1 ON tier1.id = partner.parent_id
-WHERE r.status = :under_review AND tier1.auto_approve = :enabled AND {which}
+WHERE r.status = :under_review AND tier1.auto_approve = :enabled AND r.id > :after
   AND NOT EXISTS (SELECT 1 FROM line_item li
                   WHERE li.report_id = r.id AND li.chargeable_units < li.used_units)
   AND NOT EXISTS (SELECT 1 FROM history_entry h WHERE h.report_id = r.id AND h.action = :rejected)
 ORDER BY r.id
 LIMIT :limit
 """
-_APPROVABLE_PAGE = _APPROVABLE.format(which="r.id > :after")
-_APPROVABLE_ONE = _APPROVABLE.format(which="r.id = :report_id")
+
+# What the rule reads of one report, to decide under the report's lock.
+_CANDIDATE = """
+SELECT r.status, tier1.auto_approve,
+       (SELECT COUNT(*) FROM line_item li
+        WHERE li.report_id = r.id AND li.chargeable_units < li.used_units) AS lowered_lines,
+       EXISTS (SELECT 1 FROM history_entry h WHERE h.report_id = r.id AND h.action = :rejected) AS rejected_before
+FROM billing_report r
+JOIN organization partner ON partner.id = r.partner_id
+JOIN organization tier1 ON tier1.id = partner.parent_id
+WHERE r.id = :report_id
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,14 +123,13 @@ async def auto_approve_ready(now: datetime | None = None) -> int:
     now = now or datetime.now(UTC)
 
     async def page(after: int) -> list[int]:
-        rows = await fetch(connection(), _APPROVABLE_PAGE, after=after, limit=CANDIDATE_PAGE, **_approvable())
+        rows = await fetch(connection(), _APPROVABLE, after=after, limit=CANDIDATE_PAGE, **_approvable())
         return [row["id"] for row in rows]
 
     async def approve(work: UnitOfWork, report_id: int) -> bool:
         report = await _claim(work.conn, BillingReport.filter(id=report_id, status=ReportStatus.UNDER_REVIEW))
-        # Checked again under the lock: the Tier 1 may have turned auto-approval off.
-        if report is None or not await fetch(work.conn, _APPROVABLE_ONE, report_id=report_id, limit=1,
-                                             **_approvable()):
+        # Decided under the lock by the rule itself: the Tier 1 may have turned it off meanwhile.
+        if report is None or not may_auto_approve(await _candidate(work, report_id)):
             return False
         step = begin_step(report, SYSTEM, "auto_approve")
         await finish_step(work, step, ReportEventAction.AUTO_APPROVED, now, comment=(
@@ -169,6 +179,12 @@ async def _claim(conn: BaseDBAsyncClient, query: QuerySet[BillingReport]) -> Bil
     if is_postgres(conn):
         query = query.select_for_update(skip_locked=True, of=("billing_report",))
     return await query.select_related("partner").first()
+
+
+async def _candidate(work: UnitOfWork, report_id: int) -> ApprovalCandidate:
+    (row,) = await fetch(work.conn, _CANDIDATE, report_id=report_id, rejected=ReportEventAction.REJECTED.value)
+    return ApprovalCandidate(status=ReportStatus(row["status"]), auto_approve=bool(row["auto_approve"]),
+                             lowered_lines=int(row["lowered_lines"]), rejected_before=bool(row["rejected_before"]))
 
 
 def _approvable() -> dict[str, object]:

@@ -14,7 +14,9 @@ from datetime import UTC, datetime
 
 from models import ApiToken, Organization, Principal
 from workflow.core.actors import Actor
-from workflow.core.enums import DEFAULT_SCOPES, Scope, Tier
+from workflow.core.enums import Scope, Tier
+from workflow.core.errors import ErrorCode, InvalidInput, Problem
+from workflow.core.scopes import beyond_tier, scopes_of_tier
 from workflow.sql import as_datetime, connection, read
 
 TOKEN_PREFIX = "brt_"
@@ -38,8 +40,14 @@ async def issue_token(
     scopes: Iterable[Scope] | None = None,
     expires_at: datetime | None = None,
 ) -> IssuedToken:
-    """Create a principal of ``organization`` and a token for it."""
-    chosen = tuple(scopes) if scopes is not None else DEFAULT_SCOPES[Tier(organization.tier)]
+    """Create a principal of ``organization`` and a token for it, with scopes of its tier only."""
+    tier = Tier(organization.tier)
+    chosen = tuple(scopes) if scopes is not None else scopes_of_tier(tier)
+    beyond = beyond_tier(tier, chosen)
+    if beyond:
+        names = ", ".join(s.value for s in beyond)
+        raise InvalidInput([Problem(ErrorCode.INVALID_INPUT, f"a {tier.value} token cannot have {names}",
+                                    field="scopes")])
     principal = await Principal.create(name=principal_name, organization_id=organization.id)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     await ApiToken.create(

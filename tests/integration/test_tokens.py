@@ -10,6 +10,7 @@ import pytest
 from models import ApiToken
 from tests.world import World
 from workflow.core.enums import DEFAULT_SCOPES, Scope, Tier
+from workflow.core.errors import InvalidInput
 from workflow.tokens import TOKEN_PREFIX, authenticate, issue_token, revoke_token
 
 NOW = datetime(2026, 11, 3, 12, 0, tzinfo=UTC)
@@ -91,3 +92,9 @@ async def test_a_scope_the_service_does_not_know_grants_nothing(world: World) ->
     actor = await authenticate(issued.token)
 
     assert actor is not None and actor.scopes == frozenset({Scope.REPORTS_READ})
+
+
+async def test_a_token_cannot_carry_a_scope_beyond_its_organizations_tier(world: World) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        await issue_token(world.tier2_a1.organization, "feed", scopes=[Scope.REPORTS_READ, Scope.USAGE_WRITE])
+    assert refused.value.problems[0].message == "a TIER2 token cannot have usage:write"
