@@ -70,11 +70,11 @@ class ConnectionContext(Context):
 
     connection_params: dict[str, Any] | None = None  # the connection_init payload (set by Strawberry)
     token_recheck_seconds: float = TOKEN_RECHECK_SECONDS
-    _token_watch: asyncio.Task[None] | None = field(default=None, repr=False)
+    token_watch: asyncio.Task[None] | None = field(default=None, repr=False)
 
     def stop(self) -> None:
-        if self._token_watch is not None:
-            self._token_watch.cancel()
+        if self.token_watch is not None:
+            self.token_watch.cancel()
 
 
 async def serve_websocket(view: Any, scope: Scope, receive: Receive, send: Send) -> None:
@@ -98,7 +98,7 @@ async def accept_connection(context: ConnectionContext) -> None:
         raise ConnectionRejectionError({"message": "a valid API token is needed: Authorization: Bearer <token>"})
     context.actor = actor
     context.renew_loaders()
-    context._token_watch = asyncio.create_task(_watch_token(context, token or ""), name="websocket token watch")
+    context.token_watch = asyncio.create_task(_watch_token(context, token or ""), name="websocket token watch")
 
 
 async def _watch_token(context: ConnectionContext, token: str) -> None:

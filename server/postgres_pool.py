@@ -22,6 +22,7 @@ connection.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Awaitable, Generator
 from typing import Any
 
 import asyncpg
@@ -38,45 +39,77 @@ from server.database_faults import (
 from server.settings import DEFAULT_POOL_TIMEOUT
 
 
-class BoundedPool(asyncpg.Pool):  # type: ignore[misc]
-    def __init__(self, *args: Any, acquire_timeout: float, **kwargs: Any) -> None:
+class BoundedPool(asyncpg.Pool):  # type: ignore[misc]  # asyncpg ships no type hints
+    """asyncpg's pool whose ``acquire`` waits at most ``acquire_timeout`` for a busy pool."""
+
+    def __init__(self, *args: Any, acquire_timeout: float | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.acquire_timeout = acquire_timeout
-        self.max_size = kwargs["max_size"]
 
-    async def _acquire(self, timeout: float | None) -> Any:
-        # asyncpg's one acquiring path, behind both ``await pool.acquire()`` and ``async with``.
-        if timeout is None and self._queue.empty():
+    def acquire(self, *, timeout: float | None = None) -> _BoundedAcquire:
+        # Only a busy pool gets the timer: when a slot is free it is taken without waiting
+        # (asyncio.wait_for costs ~15 µs a call), and connecting it, if it must, is bounded
+        # by the connect timeout.
+        if timeout is None and self.in_use() >= self.get_max_size():
             timeout = self.acquire_timeout
-        # Else a slot is free and taken without waiting: no timer (asyncio.wait_for costs
-        # ~15 µs a call); connecting it, if it must, is bounded by the connect timeout.
-        try:
-            return await super()._acquire(timeout)
-        except TimeoutError:
-            fault: DatabaseUnavailable | PoolExhausted
-            if self.in_use() >= self.max_size:
-                fault = PoolExhausted(f"all {self.max_size} database connections stayed in use "
-                                      f"for {self.acquire_timeout:g} s")
-            else:  # a slot was free: connecting to PostgreSQL took the whole wait
-                fault = DatabaseUnavailable(f"no connection to PostgreSQL within {self.acquire_timeout:g} s")
-            note_fault(fault)
-            raise fault from None
-        except Exception as error:
-            if not (isinstance(error, OSError) or is_connection_failure(error)):  # OSError: while connecting
-                raise
-            fault = DatabaseUnavailable(f"cannot connect to PostgreSQL: {type(error).__name__}: {error}")
-            note_fault(fault)
-            raise fault from error
+        return _BoundedAcquire(super().acquire(timeout=timeout), self)
 
     async def release(self, connection: Any, *, timeout: float | None = None) -> None:
         # A connection that died while in use is closed, or already detached from its
-        # proxy (asyncpg's cleanup on close), by the time it comes back.
-        if connection._con is None or connection.is_closed():
+        # proxy (asyncpg's cleanup on close: the proxy then refuses every call), by the
+        # time it comes back.
+        try:
+            lost = connection.is_closed()
+        except asyncpg.InterfaceError:
+            lost = True
+        if lost:
             note_fault(DatabaseUnavailable("the database connection was lost while in use"))
         await super().release(connection, timeout=timeout)
 
     def in_use(self) -> int:
         return self.get_size() - self.get_idle_size()
+
+    def fault(self, error: BaseException) -> DatabaseUnavailable | PoolExhausted | None:
+        """What a failed acquire means for the client's 503, or None for anything else."""
+        fault: DatabaseUnavailable | PoolExhausted
+        if isinstance(error, TimeoutError):
+            if self.in_use() >= self.get_max_size():
+                fault = PoolExhausted(f"all {self.get_max_size()} database connections stayed in use "
+                                      f"for {self.acquire_timeout:g} s")
+            else:  # a slot was free: connecting to PostgreSQL took the whole wait
+                fault = DatabaseUnavailable(f"no connection to PostgreSQL within {self.acquire_timeout:g} s")
+        elif isinstance(error, OSError) or is_connection_failure(error):  # OSError: while connecting
+            fault = DatabaseUnavailable(f"cannot connect to PostgreSQL: {type(error).__name__}: {error}")
+        else:
+            return None
+        note_fault(fault)
+        return fault
+
+
+class _BoundedAcquire:
+    """asyncpg's acquire context (``await`` or ``async with``), its failures turned into faults."""
+
+    def __init__(self, inner: Any, pool: BoundedPool) -> None:
+        self.inner = inner
+        self.pool = pool
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        return self._translated(self.inner).__await__()
+
+    async def __aenter__(self) -> Any:
+        return await self._translated(self.inner.__aenter__())
+
+    async def _translated(self, acquiring: Awaitable[Any]) -> Any:
+        try:
+            return await acquiring
+        except Exception as error:
+            fault = self.pool.fault(error)
+            if fault is None:
+                raise
+            raise fault from (None if isinstance(error, TimeoutError) else error)
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.inner.__aexit__(*exc_info)
 
 
 class BoundedPoolClient(AsyncpgDBClient):
@@ -95,6 +128,8 @@ class BoundedPoolClient(AsyncpgDBClient):
         return await BoundedPool(None, acquire_timeout=self.acquire_timeout or None, **kwargs)
 
     def _in_transaction(self) -> TransactionContext:
+        # Tortoise's hook for a backend's transactions (an abstract method of its clients,
+        # with no public alternative); tests/unit/test_library_contracts.py pins it.
         return TransactionContextPooled(_NotedTransaction(self), self._pool_init_lock)
 
 
