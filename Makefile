@@ -6,6 +6,7 @@
 #   make lint           the import-layer contracts (import-linter)
 #   make schema         write the GraphQL SDL to schema.graphql
 #   make ci             what CI runs (.ci/run)
+#   make install-clients  the Node clients of tests/clients (npm ci); make test does it when npm is there
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -14,8 +15,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_DB ?= demo.sqlite3
 TEST_DATABASE_URL_PG ?= postgres://postgres@127.0.0.1:5432/billing_reports_test
+CLIENTS_NODE := tests/clients/node
 
-.PHONY: demo serve test test-postgres lint schema ci install install-test clean
+.PHONY: demo serve test test-postgres lint schema ci install install-test install-clients clean
 
 # Stamps: reinstall only when pyproject.toml changes.
 $(BIN)/python:
@@ -30,8 +32,16 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+# tests/clients' Node packages (graphql-ws, ws), from the lock, again when the lock changes.
+# Without npm, only a note: those tests then skip, saying what to install (they fail under CI).
+$(CLIENTS_NODE)/node_modules/.package-lock.json: $(CLIENTS_NODE)/package-lock.json
+	@if command -v npm >/dev/null; then \
+		echo "cd $(CLIENTS_NODE) && npm ci"; cd $(CLIENTS_NODE) && npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the graphql-ws client tests will skip (tests/clients/README.md)" >&2; fi
+
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+install-clients: $(CLIENTS_NODE)/node_modules/.package-lock.json
 
 demo: install
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
@@ -44,10 +54,10 @@ demo: install
 serve: install
 	$(BIN)/billing-reports serve --host $(HOST) --port $(PORT)
 
-test: install-test
+test: install-test install-clients
 	$(BIN)/python -m pytest -q
 
-test-postgres: install-test
+test-postgres: install-test install-clients
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(TEST_DATABASE_URL_PG)} $(BIN)/python -m pytest -q
 
 lint: install-test
@@ -60,5 +70,5 @@ ci:
 	bash .ci/run
 
 clean:
-	rm -rf $(VENV) .pytest_cache .import_linter_cache .hypothesis *.egg-info
+	rm -rf $(VENV) .pytest_cache .import_linter_cache .hypothesis *.egg-info $(CLIENTS_NODE)/node_modules
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm demo.json

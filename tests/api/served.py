@@ -5,11 +5,15 @@ test's event loop, so the app uses the test's Tortoise context (SQLite in memory
 the test's throwaway PostgreSQL database) and its lifespan runs as in production
 (the event hub is fed by the in-process delivery on SQLite, by a LISTEN connection on
 PostgreSQL). Tests talk to it over real HTTP and real WebSockets.
+
+``serving(settings)`` does the same with other settings (e.g. ``allowed_origins`` for a
+browser page served elsewhere), for a fixture that asks for the ``db`` fixture first.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -48,7 +52,14 @@ class ServedApp:
 
 @pytest_asyncio.fixture
 async def served_app(db: TortoiseContext) -> AsyncIterator[ServedApp]:
-    app = create_app(settings=Settings(debug=False), register_orm=False)
+    async with serving(Settings(debug=False)) as served:
+        yield served
+
+
+@contextlib.asynccontextmanager
+async def serving(settings: Settings) -> AsyncIterator[ServedApp]:
+    """The app with ``settings``, served on a free loopback port (the test database must be set up)."""
+    app = create_app(settings=settings, register_orm=False)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
