@@ -1,4 +1,4 @@
-"""The assembled schema: root ``Query``, ``Mutation`` and ``Subscription`` (SPEC §8), and its extensions.
+"""The assembled schema: root ``Query``, ``Mutation`` and ``Subscription`` (docs/contract.md §8), and its extensions.
 
 ``schema`` is the production schema (introspection off, no "did you mean"
 suggestions); ``billing-reports export-schema`` prints ``schema.as_str()``.
@@ -50,7 +50,7 @@ from schema.reports import BillingReport
 from schema.settings import PartnerSettings, UpdatePartnerSettingsPayload
 from schema.viewer import Viewer
 
-# Limits refused before execution (ENGINEERING §6; graphql-armor's defaults).
+# Limits refused before execution (docs/api.md, Limits; graphql-armor's defaults).
 MAX_DEPTH = 10
 MAX_ALIASES = 15
 MAX_TOKENS = 1000
