@@ -578,9 +578,9 @@ class WorkflowInvariants(RuleBasedStateMachine):
             self.regenerate(self.cast.of(step.which, step.regenerated_by))
 
     def regenerate(self, actor: Actor) -> None:
-        """docs/contract.md §4: the editable reports whose figures changed are regenerated (an adjustment
-        now above the used units is dropped, and said so); the others never change. Only the
-        platform generates."""
+        """Regeneration (docs/contract.md §4): the editable reports whose figures changed are
+        regenerated (an adjustment now above the used units is dropped, and said so); the others
+        never change. Only the platform generates."""
         if actor.tier is not Tier.PLATFORM:
             try:
                 self.run(generate_reports(actor, PERIOD))
