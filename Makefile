@@ -42,6 +42,7 @@ demo: install
 	DATABASE_URL=sqlite://$(DEMO_DB) $(BIN)/billing-reports demo --json > demo.json
 	@cat demo.json; echo
 	@echo "The demo world and its tokens are in demo.json. Serving http://$(HOST):$(PORT)/graphql (Ctrl-C stops)." >&2
+	@echo "Try it from a second shell here: export PORT=$(PORT) && . .venv/bin/activate && . examples/demo-env.sh (README.md, \"Try it\")." >&2
 	DATABASE_URL=sqlite://$(DEMO_DB) $(BIN)/billing-reports serve --host $(HOST) --port $(PORT)
 
 serve: install
