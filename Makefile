@@ -1,8 +1,8 @@
 # billing-reports: the everyday commands. Needs only Python 3.11+ (with venv and pip).
 #
-#   make demo           install, load the demo world into a fresh demo.sqlite3, serve it
+#   make demo           install, load the demo world into a fresh billing_reports.sqlite3, serve it
 #   make test           install with the test extras, run the whole test suite
-#   make test-postgres  the same suite on PostgreSQL (TEST_DATABASE_URL, see README)
+#   make test-postgres  the same suite on PostgreSQL (TEST_DATABASE_URL, see docs/architecture.md)
 #   make lint           the import-layer contracts (import-linter)
 #   make schema         write the GraphQL SDL to schema.graphql
 #   make ci             what CI runs (.ci/run)
@@ -13,7 +13,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-DEMO_DB ?= demo.sqlite3
+# The demo's database is the command line's default (server/database.py's
+# DEFAULT_DATABASE_URL), so every billing-reports command run without DATABASE_URL in
+# this directory, from any shell, opens the demo (tests/cli/test_demo_database.py).
+DEMO_DB := billing_reports.sqlite3
 TEST_DATABASE_URL_PG ?= postgres://postgres@127.0.0.1:5432/billing_reports_test
 CLIENTS_NODE := tests/clients/node
 
@@ -49,6 +52,7 @@ demo: install
 	DATABASE_URL=sqlite://$(DEMO_DB) $(BIN)/billing-reports demo --json > demo.json
 	@cat demo.json; echo
 	@echo "The demo world and its tokens are in demo.json. Serving http://$(HOST):$(PORT)/graphql (Ctrl-C stops)." >&2
+	@echo "Try it from a second shell here: export PORT=$(PORT) && . .venv/bin/activate && . examples/demo-env.sh (README.md, \"Try it\")." >&2
 	DATABASE_URL=sqlite://$(DEMO_DB) $(BIN)/billing-reports serve --host $(HOST) --port $(PORT)
 
 serve: install

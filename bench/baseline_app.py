@@ -11,7 +11,7 @@ GraphQL service, doing the same work a correct service must do and nothing more:
    (``workflow.core.credits``), ``availableActions`` (``workflow.core.machine``).
 
 It does not parse the GraphQL document: it is the floor a purpose-built path could reach
-(ENGINEERING §5), not a GraphQL server. Run it as the bench does:
+(bench/README.md, Targets), not a GraphQL server. Run it as the bench does:
 ``DATABASE_URL=postgres://… uvicorn --factory bench.baseline_app:create_app``.
 """
 

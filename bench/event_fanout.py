@@ -13,7 +13,7 @@ time from the mutation's response to that dashboard's event, and from the reques
 being sent (which includes the mutation itself). In the same run, the baseline: a bare
 NOTIFY round trip between two asyncpg connections on the same database.
 
-ENGINEERING §5 target: p99 < 50 ms to 100 subscribers. Every event must arrive, once,
+The target (bench/README.md, Targets): p99 < 50 ms to 100 subscribers. Every event must arrive, once,
 in order; a missing one fails the run. The database is dropped at the end.
 """
 

@@ -20,7 +20,7 @@ side first in one round of three):
   same DISTINCT ON), without history or events.
 
 After each run of a side that writes, the generated rows are deleted again. Prints each
-run, the medians, and **service / baseline** (target ≤ 1.5×, ENGINEERING §5).
+run, the medians, and **service / baseline** (target ≤ 1.5×, bench/README.md, Targets).
 The database is dropped at the end, whatever happens.
 """
 

@@ -15,7 +15,7 @@ in a subprocess, timed from start to exit (start-up, reading, checking, staging 
 upsert), its peak memory read from /proc as it runs; the baseline is asyncpg's
 ``copy_records_to_table`` of the same rows, already built in memory, straight into
 ``daily_usage``. Also printed, for scale: a COPY of the rows into a table without
-indexes or foreign keys. Target (ENGINEERING §5): import ≥ 0.3× of COPY.
+indexes or foreign keys. Target (bench/README.md, Targets): import ≥ 0.3× of COPY.
 
 **recordUsage** (``--batches``, default 40 of 5,000 records): the service is one uvicorn
 worker (``bench/servers.py``) sent ``recordUsage`` mutations of 5,000 records each, one

@@ -7,7 +7,7 @@ One run: create a throwaway PostgreSQL database, migrate and seed it (bench/seed
 serve the GraphQL service and the hand-written baseline (bench/baseline_app.py) in one
 uvicorn worker each, check that both answer the same JSON, then load them alternately
 with wrk and print each one's median req/s and the ratio service / baseline
-(ENGINEERING §5: absolute figures drift between runs on shared machines, the ratio less).
+(bench/README.md, Targets: absolute figures drift between runs on shared machines, the ratio less).
 The database is dropped at the end, whatever happens.
 """
 

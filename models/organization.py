@@ -13,7 +13,7 @@ class Organization(Model):
     parent: fields.ForeignKeyNullableRelation["Organization"] = fields.ForeignKeyField(
         "models.Organization", related_name="partners", null=True, on_delete=fields.RESTRICT
     )
-    # Tier 1 settings for its partners' reports (SPEC §6): null means the default of 5 days.
+    # Tier 1 settings for its partners' reports (docs/contract.md §6): null means the default of 5 days.
     deadline_days = fields.IntField(null=True)
     auto_approve = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -50,7 +50,7 @@ class LineItem(Model):
         "models.BillingReport", related_name="line_items", on_delete=fields.CASCADE
     )
     # No foreign-key constraints on customer and solution (``db_constraint=False``): see
-    # models/README.md, "Line items keep their references without constraints".
+    # docs/decisions.md, "The data model".
     customer = fields.ForeignKeyField(
         "models.Customer", related_name="line_items", on_delete=fields.NO_ACTION, db_constraint=False
     )

@@ -1,1 +1,1 @@
-"""Thin GraphQL resolvers: read the input, call one workflow service, map the result (SPEC §8)."""
+"""Thin GraphQL resolvers: read the input, call one workflow service, map the result (docs/contract.md §8)."""

@@ -1,4 +1,4 @@
-"""The platform's mutations: record daily usage, generate a period's reports (SPEC §3, §4, §8)."""
+"""The platform's mutations: record daily usage, generate a period's reports (docs/contract.md §3, §4, §8)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The queries: ``viewer``, ``billingPeriods``, ``reports``, ``report`` (SPEC §8); ``node`` is in ``resolvers.node``.
+"""The queries ``viewer``, ``billingPeriods``, ``reports``, ``report`` (docs/contract.md §8; ``node``: resolvers.node).
 
 Each reads through ``workflow.reads`` with the caller's actor, so another tenant's
 report is absent exactly like one that does not exist.

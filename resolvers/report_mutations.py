@@ -1,4 +1,4 @@
-"""The report mutations: save a draft, submit, approve, reject (SPEC §6, §8).
+"""The report mutations: save a draft, submit, approve, reject (docs/contract.md §6, §8).
 
 Each decodes the IDs, calls one ``workflow.report_actions`` service through
 ``attempt``, and answers the report as it now stands (also after a refusal, if the

@@ -1,4 +1,4 @@
-"""The assembled schema: root ``Query``, ``Mutation`` and ``Subscription`` (SPEC §8), and its extensions.
+"""The assembled schema: root ``Query``, ``Mutation`` and ``Subscription`` (docs/contract.md §8), and its extensions.
 
 ``schema`` is the production schema (introspection off, no "did you mean"
 suggestions); ``billing-reports export-schema`` prints ``schema.as_str()``.
@@ -47,7 +47,7 @@ from schema.validation import LimitedValidation
 from schema.viewer import Viewer
 
 # Tokens are refused while parsing; depth, aliases, fields after fragment expansion and
-# list inputs before validation (schema.document_limits, schema.validation).
+# list inputs before validation (schema.document_limits, schema.validation; docs/api.md, Limits).
 MAX_TOKENS = 1000
 # Distinct operation texts whose parse and validation are cached (clients send few).
 CACHE_SIZE = 256

@@ -1,4 +1,4 @@
-"""A Tier 1 partner's settings: ``partnerSettings`` (query) and ``updatePartnerSettings`` (SPEC §6)."""
+"""A Tier 1 partner's settings: ``partnerSettings`` (query) and ``updatePartnerSettings`` (docs/contract.md §6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The subscription ``reportEvents(filter: {period, partnerId})`` (SPEC §8).
+"""The subscription ``reportEvents(filter: {period, partnerId})`` (docs/contract.md §8).
 
 Each committed history entry of a report the subscriber may see (and the filter keeps)
 arrives as a ``ReportEvent`` whose ``report`` is the report as it now stands. What the

@@ -1,1 +1,1 @@
-"""Strawberry types, inputs, enums, error types and permissions of the GraphQL API (SPEC §8)."""
+"""Strawberry types, inputs, enums, error types and permissions of the GraphQL API (docs/contract.md §8)."""

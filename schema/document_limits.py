@@ -9,7 +9,7 @@ which compares every pair of fields that share a response name in one selection 
 
 ``measure`` walks each selection set once and each fragment once (its figures are
 remembered), so its time grows with the document's length, never with its expansion.
-``limit_errors`` turns the figures into errors against the limits (ENGINEERING §6):
+``limit_errors`` turns the figures into errors against the limits (docs/api.md, Limits):
 
 - ``fields`` — fields after fragment expansion (each spread counted as often as it is
   spread), at most ``MAX_FIELDS``;

@@ -1,4 +1,4 @@
-"""Input types. Their names are part of the contract (SPEC §8): clients write them in operations.
+"""Input types. Their names are part of the contract (docs/contract.md §8): clients write them in operations.
 
 IDs are global IDs as the API returns them. Optional text that a rule may require
 (a comment when lowering, a reason when rejecting) is nullable here, so that leaving

@@ -116,7 +116,7 @@ class BillingReport(Node):
 
 def line_cursor(line: LineView) -> str:
     # encode_cursor(LINE_CURSOR, [line.id]) without a json.dumps per line (a page has up to
-    # 100): the same bytes, as tests/unit/test_pagination.py checks.
+    # 100): the same bytes, as tests/unit/test_line_cursor.py checks.
     return urlsafe_b64encode(b'["c1","line",%d]' % line.id).decode()
 
 

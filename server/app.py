@@ -1,6 +1,6 @@
 """The ASGI application: ``uvicorn --factory server.app:create_app``.
 
-    POST /graphql   queries and mutations (SPEC §8), Bearer token on every request
+    POST /graphql   queries and mutations (docs/contract.md §8), Bearer token on every request
     WS   /graphql   subscriptions (graphql-transport-ws; server.graphql_ws), live events
                     fed by server.events (started in the lifespan)
     GET  /health    liveness, no token, no database

@@ -1,4 +1,4 @@
-"""``billing-reports``: the service's one command line (SPEC §9).
+"""``billing-reports``: the service's one command line (docs/contract.md §9).
 
     billing-reports migrate                  create or upgrade the schema of DATABASE_URL
     billing-reports serve [--host --port --workers]

@@ -1,4 +1,4 @@
-"""``billing-reports demo``: load the demo world and generate its reports (SPEC §9).
+"""``billing-reports demo``: load the demo world and generate its reports (docs/contract.md §9).
 
 The world (``server.demo_catalog``) is created through the same services the API uses:
 tokens through ``workflow.tokens.issue_token`` with each tier's default scopes, the
@@ -42,7 +42,7 @@ _USAGE_BATCH = 5_000
 
 
 async def load_demo(ctx: TortoiseContext, progress: Progress, *, reset: bool = False) -> dict[str, Any]:
-    """Load the world into the open database; return the JSON object of SPEC §9."""
+    """Load the world into the open database; return the JSON object of docs/contract.md §9."""
     if await _holds_data(ctx):
         if not reset:
             raise CommandError(

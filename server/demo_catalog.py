@@ -1,7 +1,7 @@
 """The fixed cast of the demo world: its channel, customers and solutions.
 
 Names are made up but plausible, so a front end shows something that looks like a real
-month. The shape is what SPEC §9 asks for: the platform; two Tier 1 partners with three
+month. The shape is what docs/contract.md §9 asks for: the platform; two Tier 1 partners with three
 and two Tier 2 partners; 44 customers, the largest Tier 2 partner having 14; seven
 solutions covering every aggregation rule. How much each customer uses is simulated in
 ``server.demo_usage`` from these figures.

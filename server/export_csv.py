@@ -1,8 +1,8 @@
-"""The CSV of the exports (SPEC §8): the header row, and rows as the API shows them.
+"""The CSV of the exports (docs/contract.md §8): the header row, and rows as the API shows them.
 
 Shared by the HTTP routes (``server.exports``) and the CLI (``billing-reports export``).
 
-- One row per line item; the columns are SPEC §8's header, in its order.
+- One row per line item; the columns are docs/contract.md §8's header, in its order.
 - IDs are the API's global IDs (``schema.ids``): report, partner (an Organization),
   customer. Credits are 4-decimal strings (``"12.5000"``); ``reference_day`` is an ISO
   date, empty for a ``DAILY_SUM`` line; ``approved_at`` is ISO 8601 UTC with a ``Z``

@@ -1,4 +1,4 @@
-"""CSV exports over HTTP (SPEC §8 "Exports"), streamed.
+"""CSV exports over HTTP (docs/contract.md §8 "Exports"), streamed.
 
     GET /exports/reports/{reportId}.csv             one report
     GET /exports/periods/{YYYY-MM}.csv[?partnerId=ID]

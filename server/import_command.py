@@ -1,6 +1,6 @@
 """``billing-reports import-usage FILE [--skip-invalid]``: a CSV file of daily usage, of any size.
 
-The file's format is ``workflow.usage_csv``'s (README: "Importing usage"); the import
+The file's format is ``workflow.usage_csv``'s (docs/integrations.md, "Usage in, in bulk"); the import
 itself, one transaction, is ``workflow.usage_import``'s. Here: the file, the progress
 bar (stderr), the refused rows (stderr, one line each, in line order) and the summary
 (stdout). ``FILE`` may be ``-`` for standard input.
@@ -36,7 +36,7 @@ _ROWS_PER_LOOK = 4096
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("import-usage", help="import a CSV file of daily usage (streamed, with a progress bar)")
-    p.add_argument("file", metavar="FILE", help="the CSV file, or - for standard input (columns: see README)")
+    p.add_argument("file", metavar="FILE", help="the CSV file, or - for standard input (columns: docs/integrations.md)")
     p.add_argument("--skip-invalid", action="store_true",
                    help="import the valid rows and list the others (default: any invalid row imports nothing)")
     p.set_defaults(run=_import_usage)

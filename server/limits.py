@@ -1,4 +1,4 @@
-"""What the HTTP edge enforces around the whole app (ENGINEERING §6), as pure ASGI middleware.
+"""What the HTTP edge enforces around the whole app (docs/api.md, Limits), as pure ASGI middleware.
 
 - ``RequestIds``: every HTTP response carries ``X-Request-ID`` — the client's own if it is
   sane (1 to 128 of ``A-Z a-z 0-9 . _ : -``), else a fresh one. The ID is in

@@ -1,4 +1,4 @@
-"""Operations commands of ``billing-reports``: the deadline sweep and the CSV exports (SPEC §9).
+"""Operations commands of ``billing-reports``: the deadline sweep and the CSV exports (docs/contract.md §9).
 
     billing-reports auto-submit [--as-of TIMESTAMP]
         auto-submit every editable report whose deadline passed by TIMESTAMP (ISO 8601,

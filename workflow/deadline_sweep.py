@@ -1,4 +1,4 @@
-"""The deadline sweep (SPEC §6): the system's own steps, auto-submit and auto-approve.
+"""The deadline sweep (docs/contract.md §6): the system's own steps, auto-submit and auto-approve.
 
     auto_submit_due(as_of)   every still-editable report (PREPARING, REJECTED) whose
                              submission deadline is strictly before ``as_of`` goes to

@@ -1,4 +1,4 @@
-"""The read side of the CSV exports (SPEC §8 "Exports"): which reports, then their rows in chunks.
+"""The read side of the CSV exports (docs/contract.md §8 "Exports"): which reports, then their rows in chunks.
 
     report_export(actor, report_id)              one report the actor sees, else None
     period_export(actor, label, partner_id)      the period's reports the actor sees (a

@@ -1,4 +1,4 @@
-"""Generating a period's reports (SPEC §4), set-based.
+"""Generating a period's reports (docs/contract.md §4), set-based.
 
 First generation of a partner's report is three statements whatever the number of
 lines: create the reports (at version 0), ``INSERT … SELECT`` every line from the

@@ -1,4 +1,4 @@
-"""Idempotent retries (SPEC §8 "Retries"): claim a key, store the first response, replay it.
+"""Idempotent retries (docs/contract.md §8 "Retries"): claim a key, store the first response, replay it.
 
 A client that may retry a mutation sends it with an ``Idempotency-Key``. Under one API
 token a key means one request:

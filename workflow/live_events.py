@@ -77,7 +77,7 @@ class LiveEvent:
 
 @dataclass(frozen=True, slots=True)
 class EventCriteria:
-    """Which events one subscription hears: the subscriber's own reports (SPEC §2), narrowed.
+    """Which events one subscription hears: the subscriber's own reports (docs/contract.md §2), narrowed.
 
     ``period`` is a label already checked by the caller; ``partner_id`` a Tier 2
     partner's id (one the subscriber cannot see simply matches nothing).

@@ -1,4 +1,4 @@
-"""A Tier 1 partner's settings for its partners' reports (SPEC §6).
+"""A Tier 1 partner's settings for its partners' reports (docs/contract.md §6).
 
     submission deadline days   N in "due at the end of day N of the next month, or of the
                                N-day window from first generation" (1..28; default 5)

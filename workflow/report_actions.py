@@ -1,4 +1,4 @@
-"""The report actions of SPEC §6, each one business action in one transaction.
+"""The report actions of docs/contract.md §6, each one business action in one transaction.
 
     save_report_draft   Tier 2 owner: adjustments, status unchanged      -> SAVED
     submit_report       Tier 2 owner: adjustments, then UNDER_REVIEW     -> SUBMITTED

@@ -1,4 +1,4 @@
-"""Recording daily usage from the metering feed (SPEC §3, §8 ``recordUsage``).
+"""Recording daily usage from the metering feed (docs/contract.md §3, §8 ``recordUsage``).
 
 Every record is validated on its own (``workflow.core.usage_rules``); valid records
 are stored (the same customer, solution and day again replaces the earlier values, also

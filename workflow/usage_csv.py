@@ -1,4 +1,4 @@
-"""The CSV file of daily usage that ``billing-reports import-usage`` reads (README: "Importing usage").
+"""The CSV file of daily usage that ``billing-reports import-usage`` reads (docs/integrations.md).
 
     customer_id,solution_code,day,provisioned_units,used_units,allocated_credits
     Q3VzdG9tZXI6MQ==,EPP,2026-10-01,12,10,12.5

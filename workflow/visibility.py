@@ -1,4 +1,4 @@
-"""Which reports a principal can see (SPEC §2). Anything else does not exist for it."""
+"""Which reports a principal can see (docs/contract.md §2). Anything else does not exist for it."""
 
 from __future__ import annotations
 

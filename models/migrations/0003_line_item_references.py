@@ -1,6 +1,6 @@
 """Line items keep their customer and solution ids without foreign-key constraints.
 
-Why (models/README.md): PostgreSQL checks a foreign key with one lookup per inserted
+Why (docs/decisions.md, "The data model"): PostgreSQL checks a foreign key with one lookup per inserted
 row, and a period's generation inserts every line of every report at once; the two
 checks were most of its write time. The ids come from ``daily_usage``, whose own
 constraints guarantee they existed, and the service never deletes customers,

@@ -1,4 +1,4 @@
-"""The server runs the deadline sweep in the background (``server.deadline_job``, SPEC §6)."""
+"""The server runs the deadline sweep in the background (``server.deadline_job``, docs/contract.md §6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""CSV exports over HTTP (SPEC §8 "Exports"): what is in them, who may fetch what, streaming."""
+"""CSV exports over HTTP (docs/contract.md §8 "Exports"): what is in them, who may fetch what, streaming."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ async def export(api: httpx.AsyncClient, token: str | None, path: str) -> httpx.
 
 
 def table(response: httpx.Response) -> list[dict[str, str]]:
-    """The rows of a CSV answer, checked to be one: 200, text/csv, the SPEC's header row."""
+    """The rows of a CSV answer, checked to be one: 200, text/csv, the header row of docs/contract.md §8."""
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     text = response.content.decode("utf-8")

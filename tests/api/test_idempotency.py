@@ -1,4 +1,4 @@
-"""Idempotent retries over HTTP (SPEC §8 "Retries"): a mutation retried with its key acts once.
+"""Idempotent retries over HTTP (docs/contract.md §8 "Retries"): a mutation retried with its key acts once.
 
 Each scenario saves a draft of Alpha MSP's report, the mutation that shows a repeat most
 plainly: sent twice without a key, the second would be a ``VERSION_CONFLICT`` and, had

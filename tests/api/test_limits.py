@@ -1,4 +1,4 @@
-"""The HTTP edge's limits (ENGINEERING §6): body size, time, browser origins, request IDs.
+"""The HTTP edge's limits (docs/api.md, Limits): body size, time, browser origins, request IDs.
 
 Each limit is refused with a clear error and nothing stored; requests inside the limits
 are served as before.

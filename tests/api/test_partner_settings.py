@@ -1,4 +1,4 @@
-"""A Tier 1 partner's settings over the API (SPEC §6): its deadline window and auto-approval."""
+"""A Tier 1 partner's settings over the API (docs/contract.md §6): its deadline window and auto-approval."""
 
 from __future__ import annotations
 

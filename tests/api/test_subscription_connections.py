@@ -1,4 +1,4 @@
-"""The WebSocket at ``/graphql``: its protocol, its token, its limits (SPEC §8, ENGINEERING §6).
+"""The WebSocket at ``/graphql``: its protocol, its token, its limits (docs/contract.md §8; docs/api.md, Limits).
 
 Real sockets to the app served in-process. Close codes are the protocol's:
 4403 forbidden (no or bad token), 4408 no ``connection_init`` in time, 4406 a

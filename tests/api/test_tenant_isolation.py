@@ -1,4 +1,4 @@
-"""Another tenant's report does not exist: same answers as an unknown ID, and nothing changes (SPEC §2)."""
+"""Another tenant's report does not exist: same answers as an unknown ID, and nothing changes (docs/contract.md §2)."""
 
 from __future__ import annotations
 

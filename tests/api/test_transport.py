@@ -1,4 +1,4 @@
-"""What the endpoint refuses before execution, and what it never shows (ENGINEERING §6)."""
+"""What the endpoint refuses before execution, and what it never shows (docs/api.md, Limits)."""
 
 from __future__ import annotations
 

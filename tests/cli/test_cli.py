@@ -234,7 +234,7 @@ def test_migrate_and_demo_on_a_fresh_postgresql_database(tmp_path: Path) -> None
     try:
         cli.ok("migrate")  # creates the database
         cli.ok("migrate")
-        # Migration 0003: a line item keeps only its report's foreign key (README, decisions).
+        # Migration 0003: a line item keeps only its report's foreign key (docs/decisions.md).
         assert asyncio.run(_foreign_keys_of_line_item(base, name)) == ["line_item_report_id_fkey"]
         world = json.loads(cli.ok("demo", "--json").stdout)
         assert len(world["customers"]) >= 40

@@ -1,4 +1,4 @@
-"""All or nothing (SPEC §6): a step, its history entry and its line changes commit together.
+"""All or nothing (docs/contract.md §6): a step, its history entry and its line changes commit together.
 
 A failure is injected into the history write, after the status, version and lines were
 already written in the same transaction; everything must be as before.

@@ -1,4 +1,4 @@
-"""Concurrency on PostgreSQL (ENGINEERING §6): many requests on one report at once.
+"""Concurrency on PostgreSQL (docs/architecture.md, "What the tests hold"): many requests on one report at once.
 
 Tortoise's asyncpg client hands each transaction its own pooled connection, so tasks
 gathered here really race: the row lock (SELECT ... FOR UPDATE) orders them, and the

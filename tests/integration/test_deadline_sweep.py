@@ -1,4 +1,4 @@
-"""The deadline sweep on the real database (SPEC §6): auto-submit at the deadline, auto-approve.
+"""The deadline sweep on the real database (docs/contract.md §6): auto-submit at the deadline, auto-approve.
 
 The world's reports are generated on 1 November 2026 for October, so they are due at the
 end of 5 November (23:59:59 UTC) unless their Tier 1 partner set its own number of days.

@@ -1,4 +1,4 @@
-"""First generation of a period (SPEC §4, §6): one report per Tier 2 partner with usage."""
+"""First generation of a period (docs/contract.md §4, §6): one report per Tier 2 partner with usage."""
 
 from __future__ import annotations
 

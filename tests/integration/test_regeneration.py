@@ -1,4 +1,4 @@
-"""Regenerating a period when late usage arrived (SPEC §4).
+"""Regenerating a period when late usage arrived (docs/contract.md §4).
 
 Alpha MSP's report is generated from three days of Endpoint Security Pro (peak-credits
 rule, so each test chooses the new reference day by giving it the most credits), then

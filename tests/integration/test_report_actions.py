@@ -1,4 +1,4 @@
-"""Report actions on the real database (SPEC §5, §6): what succeeds writes the report, its
+"""Report actions on the real database (docs/contract.md §5, §6): what succeeds writes the report, its
 lines and one history entry; what fails says why, with its code, and changes nothing.
 
 The order of the checks is part of the contract: not found, forbidden, version,

@@ -1,4 +1,4 @@
-"""API tokens (SPEC §2): random, shown once, stored only as a hash, with scopes, expiry, revocation."""
+"""API tokens (docs/contract.md §2): random, shown once, stored only as a hash, with scopes, expiry, revocation."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Recording daily usage (SPEC §3, §8 ``recordUsage``): each record is validated on its own,
+"""Recording daily usage (docs/contract.md §3, §8 ``recordUsage``): each record is validated on its own,
 valid ones are stored (a resent day replaces the earlier values), invalid ones are reported
 by their position and not stored."""
 

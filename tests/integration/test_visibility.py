@@ -1,4 +1,4 @@
-"""Tenancy (SPEC §2): who sees which reports and partners. Anything else does not exist."""
+"""Tenancy (docs/contract.md §2): who sees which reports and partners. Anything else does not exist."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The workflow's invariants under random sequences of actions by random callers (issue #5):
 a hypothesis state machine drives the real services of ``workflow/`` on the real database
 (SQLite, or PostgreSQL with TEST_DATABASE_URL) and holds them, after every step, to a
-plain model of SPEC §2 and §4–§7 (``workflow_model.py``).
+plain model of docs/contract.md §2 and §4–§7 (``workflow_model.py``).
 
 Each run generates the four Tier 2 partners' reports (two under each Tier 1 partner), then
 takes up to ``stateful_step_count`` steps, in any order: saves and submits with random
@@ -20,7 +20,7 @@ After every step (``the_database_holds_what_the_model_says``), for every report:
 
 - status and version are the model's; the history is the model's list of steps, oldest
   first, its versions 1, 2, 3… (one entry per step, the last one the report's version),
-  each entry's move one of SPEC §6's table starting where the previous one ended, the
+  each entry's move one of docs/contract.md §6's table starting where the previous one ended, the
   system's steps by nobody and the others by a principal; the stamps fit the status;
 - every line has the model's figures, chargeable units and comment, with
   0 ≤ chargeable ≤ used, a comment on every lowered line, and the over-provisioned units
@@ -218,7 +218,7 @@ adjustment = st.tuples(
 
 @dataclass(frozen=True)
 class Edit:
-    """The Tier 2 side: save a draft or submit, with adjustments (SPEC §5, §6)."""
+    """The Tier 2 side: save a draft or submit, with adjustments (docs/contract.md §5, §6)."""
 
     action: str
     which: int
@@ -230,7 +230,7 @@ class Edit:
 
 @dataclass(frozen=True)
 class Review:
-    """The Tier 1 side: approve with an optional comment, reject with a reason (SPEC §6)."""
+    """The Tier 1 side: approve with an optional comment, reject with a reason (docs/contract.md §6)."""
 
     action: str
     which: int
@@ -244,7 +244,7 @@ class Review:
 class LateUsage:
     """The platform records a late day for one of the report's customers: EPP on a day with
     more credits than any before (the line's new peak), or a first day of BACKUP (a new
-    line). Then, maybe, someone regenerates the period (SPEC §4)."""
+    line). Then, maybe, someone regenerates the period (docs/contract.md §4)."""
 
     which: int
     customer: int
@@ -256,7 +256,7 @@ class LateUsage:
 @dataclass(frozen=True)
 class Sweep:
     """The Tier 1 partners may turn auto-approval on or off; then the deadline sweep runs,
-    before or after the deadline (SPEC §6)."""
+    before or after the deadline (docs/contract.md §6)."""
 
     north: bool | None
     south: bool | None
@@ -578,9 +578,9 @@ class WorkflowInvariants(RuleBasedStateMachine):
             self.regenerate(self.cast.of(step.which, step.regenerated_by))
 
     def regenerate(self, actor: Actor) -> None:
-        """SPEC §4: the editable reports whose figures changed are regenerated (an adjustment
-        now above the used units is dropped, and said so); the others never change. Only the
-        platform generates."""
+        """Regeneration (docs/contract.md §4): the editable reports whose figures changed are
+        regenerated (an adjustment now above the used units is dropped, and said so); the others
+        never change. Only the platform generates."""
         if actor.tier is not Tier.PLATFORM:
             try:
                 self.run(generate_reports(actor, PERIOD))

@@ -1,5 +1,5 @@
 """A plain-Python model of a billing report's workflow, for the stateful test
-(``test_workflow_invariants.py``): what SPEC §2, §4, §5 and §6 say an action should do,
+(``test_workflow_invariants.py``): what docs/contract.md §2, §4, §5 and §6 say an action should do,
 written independently of ``workflow/`` so that the two can disagree.
 
 It answers two questions. Before an action: would it be refused, and with which problem
@@ -25,7 +25,7 @@ Problem = tuple[ErrorCode, int | None, int | None]
 # An adjustment as the test sends it: (line item, chargeable units, comment).
 Wanted = tuple[int, int, str | None]
 
-# SPEC §6's table: action -> (the statuses it starts from, where it goes; None: unchanged).
+# docs/contract.md §6's table: action -> (the statuses it starts from, where it goes; None: unchanged).
 TABLE: dict[str, tuple[frozenset[ReportStatus], ReportStatus | None]] = {
     "save": (frozenset({P, R}), None),
     "submit": (frozenset({P, R}), U),
@@ -102,11 +102,11 @@ class ReportModel:
     customer_ids: frozenset[int] = frozenset()  # the owner's customers
 
     def sees(self, actor: Actor) -> bool:
-        """SPEC §2: the owner, its Tier 1 partner and the platform; nobody else."""
+        """docs/contract.md §2: the owner, its Tier 1 partner and the platform; nobody else."""
         return actor.tier is Tier.PLATFORM or actor.organization_id in (self.partner_id, self.parent_id)
 
     def may(self, action: str, actor: Actor) -> bool:
-        """SPEC §6's "who", with the scopes of §2: a role and its scope, never one alone."""
+        """docs/contract.md §6's "who", with the scopes of §2: a role and its scope, never one alone."""
         if action in ("save", "submit"):
             return actor.tier is Tier.TIER2 and actor.organization_id == self.partner_id and actor.has(
                 Scope.REPORTS_WRITE)
@@ -139,7 +139,7 @@ class ReportModel:
         return self._adjustment_problems(adjustments)
 
     def _adjustment_problems(self, adjustments: Sequence[Wanted]) -> list[Problem]:
-        """SPEC §5: every invalid adjustment, each with its first problem."""
+        """docs/contract.md §5: every invalid adjustment, each with its first problem."""
         problems: list[Problem] = []
         seen: set[int] = set()
         for index, (line_id, chargeable, comment) in enumerate(adjustments):
@@ -187,7 +187,7 @@ class ReportModel:
 
     def regenerate(self, metered: dict[tuple[int, str], tuple[date | None, int, int, int]]) -> tuple[
             bool, list[Change], list[tuple[int, str]]]:
-        """SPEC §4 for an editable report: (regenerated?, dropped adjustments, new (customer, code) lines).
+        """docs/contract.md §4 for an editable report: (regenerated?, dropped adjustments, new (customer, code) lines).
 
         ``metered`` holds the figures generation computes now, for the (customer, solution)
         pairs that received late usage.

@@ -1,4 +1,4 @@
-"""Faults on PostgreSQL, on real ``billing-reports serve`` processes (ENGINEERING §6, issue #5 item 3).
+"""Faults on PostgreSQL, on real ``billing-reports serve`` processes (docs/operations.md, "Faults"; issue #5 item 3).
 
 - PostgreSQL restarted under traffic: the worker talks to PostgreSQL through a proxy
   (``tests.live.flaky_postgres``) that cuts every connection and refuses new ones, then

@@ -1,4 +1,4 @@
-"""Adjustment rules (SPEC §5): ``plan_adjustments`` validates a whole save at once."""
+"""Adjustment rules (docs/contract.md §5): ``plan_adjustments`` validates a whole save at once."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The aggregation rules of SPEC §4 in the plain-Python reference (``workflow.core.aggregation``).
+"""The aggregation rules of docs/contract.md §4 in the plain-Python reference (``workflow.core.aggregation``).
 
 Worked examples for each rule, then properties over random months with hypothesis.
 Credits are in ten-thousandths, as stored.

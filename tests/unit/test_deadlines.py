@@ -1,4 +1,4 @@
-"""Submission deadlines (SPEC §6).
+"""Submission deadlines (docs/contract.md §6).
 
 A report is due at the end (23:59:59 UTC) of day N of the month after its period, and a
 report generated late still gets a window of N days counting the day it was generated;

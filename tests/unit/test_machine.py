@@ -1,4 +1,4 @@
-"""The report workflow's whole table (SPEC §6): every status x trigger x role.
+"""The report workflow's whole table (docs/contract.md §6): every status x trigger x role.
 
 ``TABLE`` below is the specification written out cell by cell; the tests hold the
 machine (``workflow.core.machine.fire``) and ``available_actions`` to it. Every actor

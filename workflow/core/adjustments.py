@@ -1,4 +1,4 @@
-"""Adjusting chargeable units (SPEC §5), as a pure function over a report's lines.
+"""Adjusting chargeable units (docs/contract.md §5), as a pure function over a report's lines.
 
 A save carries adjustments ``(line item, chargeable units, comment)``. They are validated
 together: one invalid adjustment rejects the whole save and every invalid one is

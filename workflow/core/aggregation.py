@@ -1,4 +1,4 @@
-"""The aggregation rules of SPEC §4, in plain Python: the reference the SQL is checked against.
+"""The aggregation rules of docs/contract.md §4, in plain Python: the reference the SQL is checked against.
 
 Generation itself runs set-based in SQL (``workflow.generation_sql``); this module is
 what the rules *mean*, small enough to read at a glance, and the tests compare the two

@@ -1,9 +1,9 @@
-"""Submission deadlines (SPEC §6).
+"""Submission deadlines (docs/contract.md §6).
 
 A report is due at the end (UTC) of day N of the month after its period, or at the end
 of a window of N days starting the day it was first generated, whichever is later; N is
 5 unless the Tier 1 partner set its own. So a report generated on the 1st is due at the
-end of the 5th, as SPEC §6 says, and one generated late on the 20th gets the same five
+end of the 5th, as docs/contract.md §6 says, and one generated late on the 20th gets the same five
 days (20th..24th). "End of day" is 23:59:59 UTC: the deadline has passed once the clock
 is strictly after it.
 """

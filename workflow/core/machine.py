@@ -1,4 +1,4 @@
-"""The report workflow as one shared ``transitions`` machine (SPEC §6).
+"""The report workflow as one shared ``transitions`` machine (docs/contract.md §6).
 
 The machine is built once with ``model=None``; every action triggers it on a
 ``ReportSubject`` (a report's status and owners, nothing else), so the same table

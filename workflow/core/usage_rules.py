@@ -1,4 +1,4 @@
-"""What one daily usage record must be (SPEC §3), whichever way it arrives.
+"""What one daily usage record must be (docs/contract.md §3), whichever way it arrives.
 
 ``recordUsage`` (``workflow.usage``) and the CSV import (``workflow.usage_csv``) check
 their values with these functions, so both accept exactly the same days, units and
