@@ -3,7 +3,7 @@
 It answers the ReportDetail query (bench/report_detail.py) with the same JSON as the
 GraphQL service, doing the same work a correct service must do and nothing more:
 
-1. authenticate the bearer token with one query on its hash (as ``workflow.tokens``);
+1. authenticate the bearer token with one query on its hash (as ``workflow.access.tokens``);
 2. load the report with its period, partner and totals in one query, and apply the
    tenancy rule of ``workflow.core.actors`` (another tenant's report is ``null``);
 3. load the first page of lines with their customer and solution in one query;
@@ -36,9 +36,9 @@ from bench.throwaway_db import asyncpg_dsn
 from schema import ids
 from workflow.core.actors import Actor, ReportOwnership, can_see
 from workflow.core.credits import format_credits
-from workflow.core.enums import ReportStatus, Scope, Tier
+from vocabulary.enums import ReportStatus, Scope, Tier
 from workflow.core.machine import available_actions
-from workflow.tokens import TOKEN_PREFIX, hash_token
+from workflow.access.tokens import TOKEN_PREFIX, hash_token
 
 # Tortoise's default asyncpg pool is 5 connections: the same here, so the pool is no difference.
 POOL_SIZE = int(os.environ.get("BENCH_BASELINE_POOL_SIZE", "5"))

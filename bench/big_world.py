@@ -20,8 +20,8 @@ from tortoise.migrations.api.migrate import migrate
 
 from models import Customer, Organization, Solution
 from server.database import tortoise_config
-from workflow import tokens
-from workflow.core.enums import AggregationRule, Tier
+from workflow.access import tokens
+from vocabulary.enums import AggregationRule, Tier
 
 USAGE_COLUMNS = ("customer_id", "solution_id", "day", "provisioned_units", "used_units", "credits_e4")
 # (customer_id, solution_id, day, provisioned, used, credits_e4), as COPY and executemany take it

@@ -39,8 +39,7 @@ from bench.seed import PERIOD, BenchWorld, seed
 from bench.throwaway_db import DEFAULT_SERVER_URL, asyncpg_dsn, throwaway_database
 from models import Organization
 from server.database import tortoise_config
-from workflow import tokens
-
+from workflow.access import tokens
 SUBSCRIPTION = ("subscription Dashboard($filter: ReportEventFilter) { reportEvents(filter: $filter) "
                 "{ id action version report { id status version } } }")
 REJECT = ("mutation($input: RejectReportInput!) { rejectReport(input: $input) "

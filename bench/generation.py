@@ -12,7 +12,7 @@ side first in one round of three):
 - **baseline**: one hand-written query, ``SELECT DISTINCT ON (customer_id, solution_id)
   … ORDER BY customer_id, solution_id, credits_e4 DESC, day DESC`` over the month,
   fetched by asyncpg: the peak day's figures of every pair, and nothing else;
-- **service**: ``workflow.generation.generate_reports`` for the month, in-process,
+- **service**: ``workflow.generation.generate.generate_reports`` for the month, in-process,
   through Tortoise (a report per partner, a line per pair, the history entries and
   events, in one transaction);
 - **written**, for scale only: the least hand-written SQL that writes the same reports and
@@ -41,8 +41,8 @@ from bench import big_world
 from bench.throwaway_db import DEFAULT_SERVER_URL, asyncpg_dsn, throwaway_database
 from server.database import tortoise_config
 from workflow.core.actors import SYSTEM
-from workflow.core.enums import AggregationRule
-from workflow.generation import generate_reports
+from vocabulary.enums import AggregationRule
+from workflow.generation.generate import generate_reports
 
 PERIOD = "2026-10"
 FIRST_DAY = date(2026, 10, 1)

@@ -50,7 +50,7 @@ from bench import big_world, servers
 from bench.throwaway_db import DEFAULT_SERVER_URL, asyncpg_dsn, throwaway_database
 from schema.ids import CUSTOMER, encode
 from workflow.core.credits import format_credits
-from workflow.usage_csv import COLUMNS
+from workflow.usage.csv_format import COLUMNS
 
 CUSTOMERS, PARTNERS, SOLUTIONS = 10_000, 200, 4
 IMPORT_FIRST_DAY = date(2026, 10, 1)

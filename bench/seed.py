@@ -7,9 +7,9 @@
                                                └── "Gamma MSP": another tenant's report
 
 Everything goes through the project's own code: the schema through its migrations,
-usage through ``workflow.usage.record_usage``, reports through
-``workflow.generation.generate_reports``, and Alpha's report is submitted (one line
-lowered, with a comment) through ``workflow.report_actions.submit_report``, so the Tier 1
+usage through ``workflow.usage.record.record_usage``, reports through
+``workflow.generation.generate.generate_reports``, and Alpha's report is submitted (one line
+lowered, with a comment) through ``workflow.reports.actions.submit_report``, so the Tier 1
 screen that is measured shows a report under review with ``APPROVE`` and ``REJECT``
 offered, a ``submittedAt`` and a comment — the common case on a distributor's screen.
 """
@@ -25,13 +25,13 @@ from tortoise.migrations.api.migrate import migrate
 from models import BillingReport, Customer, LineItem, Organization, Solution
 from schema import ids
 from server.database import tortoise_config
-from workflow import tokens
+from workflow.access import tokens
 from workflow.core.actors import Actor
 from workflow.core.adjustments import Adjustment
-from workflow.core.enums import AggregationRule, Tier
-from workflow.generation import generate_reports
-from workflow.report_actions import submit_report
-from workflow.usage import UsageRecord, record_usage
+from vocabulary.enums import AggregationRule, Tier
+from workflow.generation.generate import generate_reports
+from workflow.reports.actions import submit_report
+from workflow.usage.record import UsageRecord, record_usage
 
 PERIOD = "2026-10"
 PERIOD_START = date(2026, 10, 1)

@@ -1,7 +1,7 @@
 from tortoise import fields
 from tortoise.models import Model
 
-from workflow.core.enums import AggregationRule
+from vocabulary.enums import AggregationRule
 
 
 class Customer(Model):

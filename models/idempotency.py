@@ -7,7 +7,7 @@ class IdempotencyKey(Model):
 
     The token is kept as its SHA-256 hash (the one ``api_token.token_hash`` holds), never
     in clear. A row whose ``completed_at`` is null is a request still in progress. The
-    key lives 24 hours from ``claimed_at`` (``workflow.idempotency``).
+    key lives 24 hours from ``claimed_at`` (``server.idempotency_keys``).
     """
 
     id = fields.BigIntField(primary_key=True)

@@ -1,7 +1,7 @@
 from tortoise import fields
 from tortoise.models import Model
 
-from workflow.core.enums import Tier
+from vocabulary.enums import Tier
 
 
 class Organization(Model):

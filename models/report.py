@@ -1,7 +1,7 @@
 from tortoise import fields
 from tortoise.models import Model
 
-from workflow.core.enums import ReportStatus
+from vocabulary.enums import ReportStatus
 
 
 class BillingPeriod(Model):

@@ -20,7 +20,8 @@ from schema.node import Node
 from schema.periods import BillingPeriod
 from schema.permissions import require_reports_read
 from schema.reports import BillingReport
-from workflow import reads, report_contents
+from workflow.reads import reports as reads
+from workflow.reads import contents as report_contents
 from workflow.core.actors import Actor
 
 Info = strawberry.Info[Context, None]

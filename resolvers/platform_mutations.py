@@ -10,8 +10,8 @@ from schema.context import Context
 from schema.errors import user_errors
 from schema.inputs import GenerateReportsInput, RecordUsageInput, UsageRecordInput
 from schema.payloads import GenerateReportsPayload, RecordUsagePayload
-from workflow import generation, usage
-
+from workflow.generation import generate as generation
+from workflow.usage import record as usage
 Info = strawberry.Info[Context, None]
 
 

@@ -1,6 +1,6 @@
 """The queries ``viewer``, ``billingPeriods``, ``reports``, ``report`` (docs/contract.md §8; ``node``: resolvers.node).
 
-Each reads through ``workflow.reads`` with the caller's actor, so another tenant's
+Each reads through ``workflow.reads.reports`` with the caller's actor, so another tenant's
 report is absent exactly like one that does not exist.
 """
 
@@ -20,8 +20,7 @@ from schema.periods import BillingPeriod
 from schema.permissions import require_reports_read
 from schema.reports import BillingReport
 from schema.viewer import Viewer
-from workflow import reads
-
+from workflow.reads import reports as reads
 Info = strawberry.Info[Context, None]
 _REPORT_CURSOR = "report"
 _PERIOD_CURSOR = "period"

@@ -1,6 +1,6 @@
 """The report mutations: save a draft, submit, approve, reject (docs/contract.md §6, §8).
 
-Each decodes the IDs, calls one ``workflow.report_actions`` service through
+Each decodes the IDs, calls one ``workflow.reports.actions`` service through
 ``attempt``, and answers the report as it now stands (also after a refusal, if the
 caller can see it).
 """
@@ -25,7 +25,8 @@ from schema.inputs import (
 )
 from schema.payloads import ApproveReportPayload, RejectReportPayload, SaveReportDraftPayload, SubmitReportPayload
 from schema.reports import BillingReport
-from workflow import reads, report_actions
+from workflow.reads import reports as reads
+from workflow.reports import actions as report_actions
 from workflow.core.adjustments import Adjustment
 
 Info = strawberry.Info[Context, None]

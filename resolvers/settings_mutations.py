@@ -12,8 +12,7 @@ from schema.context import Context
 from schema.errors import user_errors
 from schema.permissions import require_reports_read
 from schema.settings import PartnerSettings, UpdatePartnerSettingsInput, UpdatePartnerSettingsPayload
-from workflow import partner_settings as settings
-
+from workflow.reports import settings
 Info = strawberry.Info[Context, None]
 
 

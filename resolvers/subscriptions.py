@@ -3,7 +3,7 @@
 Each committed history entry of a report the subscriber may see (and the filter keeps)
 arrives as a ``ReportEvent`` whose ``report`` is the report as it now stands. What the
 subscriber hears, and the one read per event that all a worker's subscribers share,
-are ``workflow.live_events``'; the feed is the worker's hub (``server.events``). The
+are ``workflow.events.live``'; the feed is the worker's hub (``server.events``). The
 subscribers of a worker that run the same operation as the same actor share one
 execution per event (``resolvers.event_sharing``).
 
@@ -29,7 +29,7 @@ from schema.history import ReportEvent
 from schema.inputs import ReportEventFilter
 from schema.permissions import require_reports_read
 from schema.reports import BillingReport
-from workflow.live_events import (
+from workflow.events.live import (
     EventCriteria,
     EventFeed,
     EventsInterrupted,

@@ -14,12 +14,14 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from workflow import reads, report_contents
+from workflow.reads import reports as reads
+
+from workflow.reads import contents as report_contents
 from workflow.core.actors import Actor
-from workflow.core.enums import Scope
-from workflow.live_events import EventFeed
-from workflow.reads import Page, ReportView
-from workflow.report_contents import EventView, LineFilter, LineView, Totals
+from vocabulary.enums import Scope
+from workflow.events.live import EventFeed
+from workflow.reads.reports import Page, ReportView
+from workflow.reads.contents import EventView, LineFilter, LineView, Totals
 
 # A line page is asked for with (report id, page size, after line id, filter).
 LinePageKey = tuple[int, int, int | None, LineFilter]

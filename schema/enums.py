@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import strawberry
 
-from workflow.core import enums
+from vocabulary import enums
 from workflow.core.errors import ErrorCode
 
 Tier = strawberry.enum(enums.Tier, name="Tier", description="The place of an organization in the channel.")

@@ -2,7 +2,7 @@
 
 ``partnerSettings`` reads them (``reports:read``); ``updatePartnerSettings`` changes them
 (a Tier 1 token with ``reports:review``, its own only). The rules are
-``workflow.partner_settings``'s.
+``workflow.reports.settings``'s.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import strawberry
 
 from schema.channel import Organization
 from schema.errors import UserError
-from workflow.partner_settings import MAX_DEADLINE_DAYS, MIN_DEADLINE_DAYS
-from workflow.partner_settings import PartnerSettings as PartnerSettingsView
+from workflow.reports.settings import MAX_DEADLINE_DAYS, MIN_DEADLINE_DAYS
+from workflow.reports.settings import PartnerSettings as PartnerSettingsView
 
 
 @strawberry.type(description="How a Tier 1 partner's Tier 2 partners' reports are due and reviewed.")

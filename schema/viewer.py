@@ -6,9 +6,7 @@ import strawberry
 
 from schema.channel import Organization
 from schema.context import Context
-from workflow import reads
-
-
+from workflow.reads import reports as reads
 @strawberry.type(description="The caller: its organization and its token's scopes.")
 class Viewer:
     name: str = strawberry.field(description="The principal's name.")

@@ -14,7 +14,7 @@ from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
 from schema.errors import UNAUTHENTICATED
-from workflow import tokens
+from workflow.access import tokens
 from workflow.core.actors import Actor
 
 

@@ -17,11 +17,11 @@ from schema.ids import ORGANIZATION, decode_as, encode
 from server.database_session import CommandError, apply_migrations, open_database, require_migrated
 from server.demo import load_demo
 from workflow.core.actors import SYSTEM
-from workflow.core.enums import Scope, Tier
+from vocabulary.enums import Scope, Tier
 from workflow.core.periods import Month, PeriodError
 from workflow.core.scopes import beyond_tier, scopes_of_tier
-from workflow.generation import generate_reports
-from workflow.tokens import issue_token, revoke_token
+from workflow.generation.generate import generate_reports
+from workflow.access.tokens import issue_token, revoke_token
 
 MAX_TOKEN_DAYS = 3650
 

@@ -1,4 +1,4 @@
-"""The deadline sweep in the background of the server (docs/contract.md §6, ``workflow.deadline_sweep``).
+"""The deadline sweep in the background of the server (docs/contract.md §6, ``workflow.reports.deadline_sweep``).
 
 Each server process runs ``run_deadline_sweep`` at startup and then every
 ``AUTO_SUBMIT_INTERVAL_SECONDS`` (default 300; 0 turns it off). Several workers or hosts
@@ -18,7 +18,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
-from workflow.deadline_sweep import SweepResult, run_deadline_sweep
+from workflow.reports.deadline_sweep import SweepResult, run_deadline_sweep
 
 log = logging.getLogger("billing_reports.deadlines")
 

@@ -1,10 +1,10 @@
 """``billing-reports demo``: load the demo world and generate its reports (docs/contract.md §9).
 
 The world (``server.demo_catalog``) is created through the same services the API uses:
-tokens through ``workflow.tokens.issue_token`` with each tier's default scopes, the
+tokens through ``workflow.access.tokens.issue_token`` with each tier's default scopes, the
 previous calendar month's usage (``server.demo_usage``) through
-``workflow.usage.record_usage`` as the platform, and the reports through
-``workflow.generation.generate_reports`` as the platform.
+``workflow.usage.record.record_usage`` as the platform, and the reports through
+``workflow.generation.generate.generate_reports`` as the platform.
 
 The demo only loads into an empty database: on one that already holds data it refuses,
 unless ``reset`` is set, which first deletes every row of every table of ours (the
@@ -29,11 +29,11 @@ from server.database_session import CommandError
 from server.demo_catalog import DISTRIBUTORS, PLATFORM_NAME, SOLUTIONS
 from server.demo_usage import simulate_month
 from workflow.core.actors import Actor
-from workflow.core.enums import Tier
+from vocabulary.enums import Tier
 from workflow.core.periods import Month
-from workflow.generation import generate_reports
-from workflow.tokens import authenticate, issue_token
-from workflow.usage import record_usage
+from workflow.generation.generate import generate_reports
+from workflow.access.tokens import authenticate, issue_token
+from workflow.usage.record import record_usage
 
 Progress = Callable[[str], Any]
 

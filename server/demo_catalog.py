@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workflow.core.enums import AggregationRule
+from vocabulary.enums import AggregationRule
 
 PLATFORM_NAME = "Aegis Security"
 

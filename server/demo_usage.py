@@ -27,9 +27,9 @@ from datetime import date
 
 from server.demo_catalog import SOLUTIONS, DemoSolution
 from workflow.core.credits import format_credits
-from workflow.core.enums import AggregationRule
+from vocabulary.enums import AggregationRule
 from workflow.core.periods import Month
-from workflow.usage import UsageRecord
+from workflow.usage.record import UsageRecord
 
 DEMO_SEED = 20_261_031
 

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 
 from schema import ids
 from workflow.core.credits import format_credits
-from workflow.exports import ExportChunk, ExportLine, ExportReport, ExportSelection, export_chunks
+from workflow.reads.exports import ExportChunk, ExportLine, ExportReport, ExportSelection, export_chunks
 
 HEADER = (
     "period", "partner_id", "partner_name", "report_id", "report_status", "customer_id", "customer_name",

@@ -35,10 +35,10 @@ from starlette.routing import Route
 from schema import ids
 from server.auth import actor_of, unauthenticated
 from server.export_csv import csv_pieces
-from workflow.core.enums import Scope
+from vocabulary.enums import Scope
 from workflow.core.errors import ErrorCode
 from workflow.core.periods import Month, PeriodError
-from workflow.exports import ExportSelection, period_export, report_export
+from workflow.reads.exports import ExportSelection, period_export, report_export
 
 MEDIA_TYPE = "text/csv; charset=utf-8"
 

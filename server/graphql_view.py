@@ -54,8 +54,8 @@ from server.graphql_ws import (
 from server.idempotency import HEADER as IDEMPOTENCY_HEADER
 from server.idempotency import respond_once
 from workflow.core.actors import Actor
-from workflow.live_events import EventFeed
-from workflow.sql import sharing_one_connection
+from workflow.events.live import EventFeed
+from workflow.database.sql import sharing_one_connection
 
 BAD_REQUEST = "BAD_REQUEST"
 SUBSCRIPTION_OVER_HTTP = "SUBSCRIPTION_OVER_HTTP"

@@ -39,7 +39,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Bas
 from schema.context import Context
 from server.auth import bearer_token
 from server.events import hub
-from workflow import tokens
+from workflow.access import tokens
 from workflow.core.actors import Actor
 
 CONNECTION_INIT_TIMEOUT = timedelta(seconds=10)

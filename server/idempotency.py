@@ -1,7 +1,7 @@
 """The ``Idempotency-Key`` header on ``POST /graphql``: a mutation retried acts once.
 
 ``respond_once`` wraps the execution of an authenticated request (``server.graphql_view``),
-so an unauthenticated request never reaches the key table. The rules (``workflow.idempotency``
+so an unauthenticated request never reaches the key table. The rules (``server.idempotency_keys``
 keeps the keys):
 
 - the header is optional; when sent it must be one value of 1 to 255 printable characters,
@@ -40,8 +40,8 @@ from starlette.responses import Response
 
 from resolvers.root import MAX_TOKENS
 from server.auth import bearer_token
-from workflow import idempotency
-from workflow.tokens import hash_token
+from server import idempotency_keys as idempotency
+from workflow.access.tokens import hash_token
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -100,7 +100,7 @@ async def _act_once(claim: idempotency.Claim, execute: Callable[[], Awaitable[Re
             await idempotency.release(claim)
     except Exception:
         # The operation has run: its true answer beats a 500 that invites a retry. The
-        # claim stays "in progress" and is taken over once abandoned (workflow.idempotency).
+        # claim stays "in progress" and is taken over once abandoned (server.idempotency_keys).
         logger.exception("could not store or release an Idempotency-Key claim")
     return response
 

@@ -1,7 +1,7 @@
 """``billing-reports import-usage FILE [--skip-invalid]``: a CSV file of daily usage, of any size.
 
-The file's format is ``workflow.usage_csv``'s (docs/integrations.md, "Usage in, in bulk"); the import
-itself, one transaction, is ``workflow.usage_import``'s. Here: the file, the progress
+The file's format is ``workflow.usage.csv_format``'s (docs/integrations.md, "Usage in, in bulk"); the import
+itself, one transaction, is ``workflow.usage.importer``'s. Here: the file, the progress
 bar (stderr), the refused rows (stderr, one line each, in line order) and the summary
 (stdout). ``FILE`` may be ``-`` for standard input.
 
@@ -26,8 +26,8 @@ from schema.ids import CUSTOMER, decode_as
 from server.database import database_url
 from server.database_session import CommandError, open_database, require_migrated
 from workflow.core.actors import SYSTEM
-from workflow.usage_csv import CsvFormatError, StagedRow, staged_rows
-from workflow.usage_import import ImportResult, RefusedRow, import_usage
+from workflow.usage.csv_format import CsvFormatError, StagedRow, staged_rows
+from workflow.usage.importer import ImportResult, RefusedRow, import_usage
 
 # The bar is redrawn at most this often; the file position is read every this many rows.
 _REDRAW_SECONDS = 0.2

@@ -4,7 +4,7 @@
         auto-submit every editable report whose deadline passed by TIMESTAMP (ISO 8601,
         e.g. 2099-01-01T00:00:00Z; default now; without an offset it is UTC), then
         auto-approve what the Tier 1 partners' settings allow; prints the counts. Safe from
-        cron and from several hosts at once (``workflow.deadline_sweep``).
+        cron and from several hosts at once (``workflow.reports.deadline_sweep``).
     billing-reports export report REPORT_ID [--output FILE]
     billing-reports export period YYYY-MM [--partner ID_OR_NAME] [--output FILE]
         the CSV of the HTTP exports (``server.export_csv``), to stdout or FILE. The command
@@ -34,8 +34,8 @@ from server.database_session import CommandError, open_database, require_migrate
 from server.export_csv import HEADER, chunk_text, csv_text
 from workflow.core.actors import SYSTEM
 from workflow.core.periods import Month
-from workflow.deadline_sweep import run_deadline_sweep, utc
-from workflow.exports import ExportSelection, export_chunks, period_export, report_export
+from workflow.reports.deadline_sweep import run_deadline_sweep, utc
+from workflow.reads.exports import ExportSelection, export_chunks, period_export, report_export
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from models import Customer, Organization, Solution
-from workflow import tokens
+from workflow.access import tokens
 from workflow.core.actors import Actor
-from workflow.core.enums import AggregationRule, Tier
-from workflow.usage import UsageRecord, record_usage
+from vocabulary.enums import AggregationRule, Tier
+from workflow.usage.record import UsageRecord, record_usage
 
 PERIOD = "2026-10"
 PERIOD_START = date(2026, 10, 1)

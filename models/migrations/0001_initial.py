@@ -1,7 +1,7 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 from tortoise.fields.base import OnDelete
-from workflow.core.enums import AggregationRule, ReportEventAction, ReportStatus, Tier
+from vocabulary.enums import AggregationRule, ReportEventAction, ReportStatus, Tier
 from tortoise import fields
 from tortoise.indexes import Index
 

@@ -1,6 +1,6 @@
 """Answering a request with a compiled plan: arguments, the reads, the JSON.
 
-The reads are the resolvers' (``workflow.reads.visible_reports_by_id``,
+The reads are the resolvers' (``workflow.reads.reports.visible_reports_by_id``,
 ``report_contents.line_pages``; the report and its totals in one query with
 ``visible_report_with_totals``), so tenancy and paging are the same rules, and the query
 count is constant: the report (with its totals) and its line page, after the token.
@@ -24,10 +24,11 @@ from schema.document_limits import oversized_list
 from schema.errors import ApiError
 from schema.pagination import decode_cursor, key_id, page_size
 from schema.reports import LINE_CURSOR
-from workflow import reads, report_contents
+from workflow.reads import reports as reads
+from workflow.reads import contents as report_contents
 from workflow.core.actors import Actor
-from workflow.core.enums import Scope
-from workflow.report_contents import LineFilter
+from vocabulary.enums import Scope
+from workflow.reads.contents import LineFilter
 
 logger = logging.getLogger(__name__)
 

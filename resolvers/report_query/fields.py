@@ -1,7 +1,7 @@
 """The fields the report query path answers, per GraphQL type, as the schema's types do.
 
-Each object type is answered from one read view (``workflow.reads`` and
-``workflow.report_contents``), the same views ``schema.reports`` and
+Each object type is answered from one read view (``workflow.reads.reports`` and
+``workflow.reads.contents``), the same views ``schema.reports`` and
 ``schema.line_items`` build their objects from; a value is written as Strawberry and
 graphql-core serialize it (enums by name, dates and datetimes by ``isoformat()``, IDs by
 ``schema.ids``). A field missing here sends its whole query through Strawberry.
@@ -24,8 +24,8 @@ from schema.reports import line_cursor  # the same cursors as the resolvers
 from workflow.core.actors import Actor
 from workflow.core.credits import format_credits
 from workflow.core.machine import available_actions
-from workflow.reads import Page, ReportView
-from workflow.report_contents import LineView, Totals
+from workflow.reads.reports import Page, ReportView
+from workflow.reads.contents import LineView, Totals
 
 
 class Fallback(Exception):

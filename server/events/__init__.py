@@ -7,7 +7,7 @@
 
 On PostgreSQL, every worker LISTENs, so an event committed through any worker (or the
 CLI, or another host) reaches the dashboards of all of them. On SQLite (one worker) the
-hub registers with the workflow's in-process delivery (``workflow.events``), which
+hub registers with the workflow's in-process delivery (``workflow.events.messages``), which
 hands it each transaction's events after the commit.
 """
 
@@ -20,8 +20,8 @@ from tortoise import connections
 
 from server.events.hub import EventHub
 from server.events.postgres_listener import PostgresListener, connect_kwargs_of
-from workflow import events
-from workflow.sql import is_postgres
+from workflow.events import messages as events
+from workflow.database.sql import is_postgres
 
 __all__ = ["EventHub", "PostgresListener", "live_events"]
 

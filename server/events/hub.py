@@ -21,8 +21,8 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 
-from workflow.events import ReportEventMessage
-from workflow.live_events import EventsInterrupted, EventsUnavailable, LiveEvent
+from workflow.events.messages import ReportEventMessage
+from workflow.events.live import EventsInterrupted, EventsUnavailable, LiveEvent
 
 log = logging.getLogger("billing_reports.events")
 

@@ -27,7 +27,7 @@ from typing import Any
 import asyncpg
 
 from server.events.hub import EventHub
-from workflow.events import CHANNEL, MalformedEvent, ReportEventMessage
+from workflow.events.messages import CHANNEL, MalformedEvent, ReportEventMessage
 
 log = logging.getLogger("billing_reports.events")
 

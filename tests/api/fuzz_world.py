@@ -23,8 +23,8 @@ from tests.api.client import gql, post
 from tests.api.fuzzing import INT32_MAX, INT32_MIN
 from tests.api.steps import adjustment, given_generated_reports, lines, mutate, report_id_of
 from tests.world import PERIOD, World
-from workflow import tokens
-from workflow.core.enums import Scope
+from workflow.access import tokens
+from vocabulary.enums import Scope
 
 
 async def platform(world: World) -> str | None:

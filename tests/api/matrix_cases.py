@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from models import BillingPeriod, BillingReport, DailyUsage, HistoryEntry, LineItem, Organization
 from tests.world import World
-from workflow import tokens
-from workflow.core.enums import Scope
+from workflow.access import tokens
+from vocabulary.enums import Scope
 
 CALLERS = [
     "platform", "parent_t1", "other_t1", "owner_t2", "other_t2",

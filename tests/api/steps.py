@@ -10,7 +10,7 @@ from schema import ids
 from tests.api import operations as op
 from tests.api.client import gql
 from tests.world import PERIOD, Party, World
-from workflow.generation import generate_reports
+from workflow.generation.generate import generate_reports
 
 
 async def given_generated_reports(world: World, days: int = 5) -> None:

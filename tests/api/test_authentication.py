@@ -11,8 +11,8 @@ from models import BillingReport
 from tests.api import operations as op
 from tests.api.client import codes, gql, gql_errors
 from tests.world import PERIOD, World
-from workflow import tokens
-from workflow.core.enums import Scope
+from workflow.access import tokens
+from vocabulary.enums import Scope
 
 
 async def _refused(api: httpx.AsyncClient, headers: dict[str, str], query: str = op.VIEWER,

@@ -35,8 +35,8 @@ from tests.api.matrix_cases import CALLERS, Caller, callers, fingerprint
 from tests.api.served import ServedApp, served_app  # noqa: F401 - the fixture
 from tests.api.steps import detail, given_generated_reports, mutate, pk, report_id_of
 from tests.world import PERIOD, World
-from workflow.core.enums import ReportStatus
-from workflow.usage import UsageRecord
+from vocabulary.enums import ReportStatus
+from workflow.usage.record import UsageRecord
 
 F, NF = "FORBIDDEN", "NOT_FOUND"
 FH, NFH = "FORBIDDEN/hidden", "NOT_FOUND/hidden"

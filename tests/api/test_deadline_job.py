@@ -11,8 +11,8 @@ from server.app import create_app
 from server.deadline_job import deadline_sweeps
 from server.settings import Settings
 from tests.world import PERIOD, World
-from workflow.core.enums import ReportEventAction, ReportStatus
-from workflow.generation import generate_reports
+from vocabulary.enums import ReportEventAction, ReportStatus
+from workflow.generation.generate import generate_reports
 
 # Generated on 1 November 2026: due at the end of 5 November, long past on the real clock.
 GENERATED = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)

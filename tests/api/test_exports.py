@@ -19,11 +19,11 @@ from server.settings import Settings
 from tests.api import operations as op
 from tests.api.steps import adjustment, detail, given_generated_reports, lines, mutate, report_id_of
 from tests.world import PERIOD, PERIOD_START, World
-from workflow import tokens
-from workflow.core.enums import Scope, Tier
-from workflow.exports import LINE_CHUNK
-from workflow.generation import generate_reports
-from workflow.usage import UsageRecord
+from workflow.access import tokens
+from vocabulary.enums import Scope, Tier
+from workflow.reads.exports import LINE_CHUNK
+from workflow.generation.generate import generate_reports
+from workflow.usage.record import UsageRecord
 
 SPEC_HEADER = (
     "period,partner_id,partner_name,report_id,report_status,customer_id,customer_name,solution_code,"

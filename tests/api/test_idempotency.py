@@ -20,8 +20,9 @@ from tests.api import operations as op
 from tests.api.client import codes
 from tests.api.steps import adjustment, given_generated_reports, lines, pk, report_id_of
 from tests.world import World
-from workflow import report_actions, tokens
-from workflow.core.enums import ReportEventAction
+from workflow.reports import actions as report_actions
+from workflow.access import tokens
+from vocabulary.enums import ReportEventAction
 
 KEY = "retry-7d5c1f0e"
 

@@ -23,8 +23,10 @@ from tests.api import operations as op
 from tests.api.client import codes, gql
 from tests.api.steps import adjustment, given_generated_reports, lines, pk, report_id_of
 from tests.world import World
-from workflow import report_contents, report_steps, tokens
-from workflow.core.enums import ReportEventAction, ReportStatus, Scope
+from workflow.reads import contents as report_contents
+from workflow.reports import steps as report_steps
+from workflow.access import tokens
+from vocabulary.enums import ReportEventAction, ReportStatus, Scope
 
 DASHBOARD = "https://dash.example.com"
 

@@ -11,8 +11,8 @@ from tests.api import operations as op
 from tests.api.client import codes, gql, gql_errors
 from tests.api.steps import adjustment, detail, given_generated_reports, lines, mutate, report_id_of
 from tests.world import PERIOD, PERIOD_START, World
-from workflow.generation import generate_reports
-from workflow.usage import UsageRecord
+from workflow.generation.generate import generate_reports
+from workflow.usage.record import UsageRecord
 
 
 async def test_paging_through_reports_visits_each_once_newest_period_first(

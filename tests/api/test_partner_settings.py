@@ -13,9 +13,9 @@ from tests.api import operations as op
 from tests.api.client import codes, gql, gql_errors, post
 from tests.api.steps import mutate, report_id_of
 from tests.world import PERIOD, Party, World
-from workflow import tokens
-from workflow.core.enums import Scope
-from workflow.generation import generate_reports
+from workflow.access import tokens
+from vocabulary.enums import Scope
+from workflow.generation.generate import generate_reports
 
 SETTINGS = """
 query Settings($partnerId: ID) {

@@ -24,11 +24,11 @@ from tests.conftest import ON_POSTGRES
 from tests.api.steps import adjustment, lines, mutate, report_id_of
 from bench.report_detail import QUERY as REPORT_SCREEN
 from tests.world import PERIOD, PERIOD_START, World
-from workflow.generation import generate_reports
-from workflow.usage import UsageRecord
+from workflow.generation.generate import generate_reports
+from workflow.usage.record import UsageRecord
 
 _EXECUTE_METHODS = ("execute_query", "execute_query_dict", "execute_insert", "execute_many", "execute_script")
-# On PostgreSQL the hot reads (workflow.sql.read) go to asyncpg directly: count there.
+# On PostgreSQL the hot reads (workflow.database.sql.read) go to asyncpg directly: count there.
 _ASYNCPG_METHODS = ("fetch", "fetchrow", "fetchval", "execute", "executemany")
 
 # token, report, line page, totals, history, history changes, the period's deadline window

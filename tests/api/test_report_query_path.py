@@ -29,8 +29,8 @@ from server.settings import Settings
 from tests.api import operations as op
 from tests.api.steps import adjustment, given_generated_reports, lines, mutate, report_id_of
 from tests.world import World, build_world
-from workflow import tokens
-from workflow.core.enums import Scope
+from workflow.access import tokens
+from vocabulary.enums import Scope
 
 
 @dataclass

@@ -22,8 +22,8 @@ from tests.api.dashboards import Dashboard, error_codes
 from tests.api.served import ServedApp, served_app  # noqa: F401 - the fixture
 from tests.api.steps import given_generated_reports, mutate, report_id_of
 from tests.world import World
-from workflow import tokens
-from workflow.core.enums import Scope
+from workflow.access import tokens
+from vocabulary.enums import Scope
 
 
 @pytest.mark.parametrize("payload", [

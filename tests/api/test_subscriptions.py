@@ -22,11 +22,12 @@ from tests.api.dashboards import Dashboard, error_codes
 from tests.api.served import ServedApp, served_app  # noqa: F401 - the fixture
 from tests.api.steps import given_generated_reports, lines, mutate, report_id_of
 from tests.world import PERIOD, Party, World
-from workflow import report_steps, tokens
-from workflow.core.enums import ReportEventAction, ReportStatus, Scope
+from workflow.reports import steps as report_steps
+from workflow.access import tokens
+from vocabulary.enums import ReportEventAction, ReportStatus, Scope
 from workflow.core.machine import available_actions
-from workflow.events import ReportEventMessage
-from workflow.history import record_step
+from workflow.events.messages import ReportEventMessage
+from workflow.reports.history import record_step
 
 
 async def act(served: ServedApp, party: Party, operation: str, **input: Any) -> dict[str, Any]:

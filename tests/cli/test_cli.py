@@ -23,9 +23,9 @@ import asyncpg
 import pytest
 
 from server.database_session import open_database
-from workflow.core.enums import DEFAULT_SCOPES, AggregationRule, Scope, Tier
+from vocabulary.enums import DEFAULT_SCOPES, AggregationRule, Scope, Tier
 from workflow.core.periods import Month
-from workflow.tokens import authenticate
+from workflow.access.tokens import authenticate
 
 from tests.cli.runner import Cli
 

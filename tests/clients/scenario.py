@@ -13,7 +13,7 @@ from tests.api import operations as op
 from tests.api.served import ServedApp
 from tests.api.steps import given_generated_reports, mutate, report_id_of
 from tests.world import World
-from workflow.tokens import TOKEN_PREFIX
+from workflow.access.tokens import TOKEN_PREFIX
 
 REPORT_EVENTS = """
 subscription ReportEvents($filter: ReportEventFilter) {

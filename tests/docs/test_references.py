@@ -3,7 +3,7 @@
 - Links of the Markdown pages (``[text](path#anchor)``) name existing files, and an anchor
   into a Markdown page names one of its headings (GitHub's rule for heading anchors).
 - Paths named in code and docs (``docs/contract.md``, ``bench/README.md``,
-  ``workflow/usage_csv.py``, ...) exist.
+  ``workflow/usage/csv_format.py``, ...) exist.
 - "docs/contract.md §N" names a section of the contract; nothing cites the product
   specification or the engineering guide, which are not in the repository, by their
   own names.

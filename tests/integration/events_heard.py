@@ -1,6 +1,6 @@
 """Hearing the committed report events the way the server does, on either database.
 
-On SQLite, through the workflow's in-process delivery (``workflow.events``); on
+On SQLite, through the workflow's in-process delivery (``workflow.events.messages``); on
 PostgreSQL, on a LISTEN connection of its own to the test database — so a message
 counts as heard only once PostgreSQL delivered it, i.e. after the commit.
 """
@@ -16,9 +16,9 @@ from tortoise import connections
 from tortoise.context import TortoiseContext
 
 from server.events.postgres_listener import connect_kwargs_of
-from workflow import events
-from workflow.events import CHANNEL, ReportEventMessage
-from workflow.sql import is_postgres
+from workflow.events import messages as events
+from workflow.events.messages import CHANNEL, ReportEventMessage
+from workflow.database.sql import is_postgres
 
 
 class Heard:

@@ -15,12 +15,12 @@ import pytest
 
 from models import BillingReport, HistoryEntry, HistoryLineChange, LineItem
 from tests.world import PERIOD, PERIOD_START, Party, World
-from workflow import tokens
+from workflow.access import tokens
 from workflow.core.actors import Actor
-from workflow.core.enums import Scope
+from vocabulary.enums import Scope
 from workflow.core.errors import DomainError, ErrorCode
-from workflow.generation import generate_reports
-from workflow.usage import UsageRecord
+from workflow.generation.generate import generate_reports
+from workflow.usage.record import UsageRecord
 
 MISSING_REPORT_ID = 987_654
 

@@ -13,10 +13,11 @@ import pytest
 from models import BillingPeriod, BillingReport, HistoryEntry, HistoryLineChange, LineItem
 from tests.integration.scenarios import given_generated_reports, lines_of, report_of, snapshot, usage
 from tests.world import PERIOD, World
-from workflow import generation, report_steps
+from workflow.generation import generate as generation
+from workflow.reports import steps as report_steps
 from workflow.core.adjustments import Adjustment
-from workflow.generation import generate_reports
-from workflow.report_actions import approve_report, save_report_draft, submit_report
+from workflow.generation.generate import generate_reports
+from workflow.reports.actions import approve_report, save_report_draft, submit_report
 
 
 class HistoryDown(Exception):

@@ -16,10 +16,10 @@ import pytest
 from models import BillingReport, HistoryEntry, LineItem, Organization
 from tests.integration.scenarios import given_generated_reports, report_of
 from tests.world import World
-from workflow import deadline_sweep
+from workflow.reports import deadline_sweep
 from workflow.core.auto_approval import ApprovalCandidate, may_auto_approve
-from workflow.core.enums import ReportEventAction, ReportStatus
-from workflow.sql import connection, fetch
+from vocabulary.enums import ReportEventAction, ReportStatus
+from workflow.database.sql import connection, fetch
 
 COMBINATIONS = list(itertools.product(ReportStatus, (False, True), (0, 1, 2), (False, True)))
 

@@ -15,10 +15,10 @@ from models import BillingReport, HistoryEntry, LineItem
 from tests.integration.scenarios import given_generated_reports, lines_of, report_of, usage
 from tests.world import PERIOD, World
 from workflow.core.adjustments import Adjustment
-from workflow.core.enums import ReportEventAction, ReportStatus
+from vocabulary.enums import ReportEventAction, ReportStatus
 from workflow.core.errors import DomainError, ErrorCode
-from workflow.generation import generate_reports
-from workflow.report_actions import approve_report, reject_report, save_report_draft, submit_report
+from workflow.generation.generate import generate_reports
+from workflow.reports.actions import approve_report, reject_report, save_report_draft, submit_report
 
 pytestmark = pytest.mark.postgres_only
 

@@ -16,11 +16,11 @@ from models import BillingReport, Customer, HistoryEntry, Organization
 from tests.integration.scenarios import given_generated_reports, history_of, lines_of, report_of, snapshot, usage
 from tests.world import PERIOD, Party, World
 from workflow.core.adjustments import Adjustment
-from workflow.core.enums import ReportEventAction, ReportStatus, Tier
-from workflow.deadline_sweep import auto_approve_ready, auto_submit_due, run_deadline_sweep
-from workflow.generation import generate_reports
-from workflow.partner_settings import update_partner_settings
-from workflow.report_actions import approve_report, reject_report, save_report_draft, submit_report
+from vocabulary.enums import ReportEventAction, ReportStatus, Tier
+from workflow.reports.deadline_sweep import auto_approve_ready, auto_submit_due, run_deadline_sweep
+from workflow.generation.generate import generate_reports
+from workflow.reports.settings import update_partner_settings
+from workflow.reports.actions import approve_report, reject_report, save_report_draft, submit_report
 
 GENERATED = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
 DUE = datetime(2026, 11, 5, 23, 59, 59, tzinfo=UTC)

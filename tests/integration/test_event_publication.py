@@ -16,16 +16,16 @@ from models import BillingReport, HistoryEntry
 from tests.integration.events_heard import Heard, heard  # noqa: F401 - the fixture
 from tests.integration.scenarios import given_generated_reports, refused, report_of, usage
 from tests.world import PERIOD, World
-from workflow import report_steps
+from workflow.reports import steps as report_steps
 from workflow.core.actors import SYSTEM
-from workflow.core.enums import ReportEventAction, ReportStatus
+from vocabulary.enums import ReportEventAction, ReportStatus
 from workflow.core.errors import ErrorCode
-from workflow.deadline_sweep import run_deadline_sweep
-from workflow.events import ReportEventMessage
-from workflow.generation import generate_reports
-from workflow.history import record_step
-from workflow.report_actions import approve_report, reject_report, save_report_draft, submit_report
-from workflow.unit_of_work import BareTransaction, unit_of_work
+from workflow.reports.deadline_sweep import run_deadline_sweep
+from workflow.events.messages import ReportEventMessage
+from workflow.generation.generate import generate_reports
+from workflow.reports.history import record_step
+from workflow.reports.actions import approve_report, reject_report, save_report_draft, submit_report
+from workflow.database.unit_of_work import BareTransaction, unit_of_work
 
 
 class Injected(Exception):

@@ -11,10 +11,10 @@ from tests.integration.scenarios import actor_with, usage
 from tests.world import PERIOD, World
 from workflow.core.actors import SYSTEM
 from workflow.core.credits import MAX_CREDITS
-from workflow.core.enums import ReportEventAction, ReportStatus, Scope
+from vocabulary.enums import ReportEventAction, ReportStatus, Scope
 from workflow.core.errors import Forbidden
 from workflow.core.periods import PeriodError
-from workflow.generation import generate_reports
+from workflow.generation.generate import generate_reports
 
 ON_TIME = datetime(2026, 11, 1, 2, 30, tzinfo=UTC)
 

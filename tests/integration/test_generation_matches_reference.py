@@ -21,10 +21,10 @@ from models import BillingPeriod, BillingReport, DailyUsage, HistoryEntry, Histo
 from tests.world import PERIOD, PERIOD_START, World
 from workflow.core.aggregation import DayUsage, aggregate
 from workflow.core.credits import MAX_CREDITS, from_e4
-from workflow.core.enums import AggregationRule
+from vocabulary.enums import AggregationRule
 from workflow.core.periods import Month
-from workflow.generation import generate_reports
-from workflow.usage import MAX_UNITS, UsageRecord
+from workflow.generation.generate import generate_reports
+from workflow.usage.record import MAX_UNITS, UsageRecord
 
 MONTH = Month.parse(PERIOD)
 CODES = ("EPP", "MAIL", "BACKUP")  # one solution of each rule, see tests/world.py

@@ -1,4 +1,4 @@
-"""The key table of idempotent retries (``workflow.idempotency``), on the real database, clock given.
+"""The key table of idempotent retries (``server.idempotency_keys``), on the real database, clock given.
 
 The HTTP behaviour is in ``tests/api/test_idempotency.py``; here are the rules that need
 a clock: how long a key and an unfinished claim hold, and who may finish a claim.
@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from tortoise.context import TortoiseContext
 
 from models import IdempotencyKey
-from workflow import idempotency
-from workflow.idempotency import Claim, Refusal, Replay
+from server import idempotency_keys as idempotency
+from server.idempotency_keys import Claim, Refusal, Replay
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 TOKEN = "a" * 64

@@ -7,8 +7,8 @@ from dataclasses import fields
 from models import BillingReport, LineItem
 from tests.integration.scenarios import given_generated_reports
 from tests.world import World
-from workflow.report_contents import _LINES, LineFilter, LineView, line_pages, visible_line_item
-from workflow.sql import connection, read
+from workflow.reads.contents import _LINES, LineFilter, LineView, line_pages, visible_line_item
+from workflow.database.sql import connection, read
 
 
 async def test_the_line_query_s_columns_are_the_line_view_s_fields_in_order(world: World) -> None:

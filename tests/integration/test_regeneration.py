@@ -15,13 +15,13 @@ import pytest
 from models import BillingReport, LineItem
 from tests.integration.scenarios import history_of, lines_of, refused, report_of, snapshot, usage
 from tests.world import PERIOD, World
-from workflow import generation
+from workflow.generation import generate as generation
 from workflow.core.adjustments import Adjustment
-from workflow.core.enums import ReportEventAction, ReportStatus
+from vocabulary.enums import ReportEventAction, ReportStatus
 from workflow.core.errors import ErrorCode
-from workflow.generation import generate_reports
-from workflow.report_actions import approve_report, reject_report, save_report_draft, submit_report
-from workflow.sql import run
+from workflow.generation.generate import generate_reports
+from workflow.reports.actions import approve_report, reject_report, save_report_draft, submit_report
+from workflow.database.sql import run
 
 
 async def given_alpha_adjusted(world: World) -> tuple[BillingReport, LineItem, LineItem]:

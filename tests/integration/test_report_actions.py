@@ -27,9 +27,9 @@ from tests.integration.scenarios import (
 from tests.world import Party, World
 from workflow.core.actors import Actor
 from workflow.core.adjustments import Adjustment
-from workflow.core.enums import ReportEventAction, ReportStatus, Scope
+from vocabulary.enums import ReportEventAction, ReportStatus, Scope
 from workflow.core.errors import ErrorCode
-from workflow.report_actions import approve_report, reject_report, save_report_draft, submit_report
+from workflow.reports.actions import approve_report, reject_report, save_report_draft, submit_report
 
 Action = Callable[[Actor, int, int], Awaitable[BillingReport]]
 

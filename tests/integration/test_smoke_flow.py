@@ -1,9 +1,9 @@
 """The whole report flow through the workflow services, on the real database."""
 
 from workflow.core.adjustments import Adjustment
-from workflow.core.enums import ReportStatus
-from workflow.generation import generate_reports
-from workflow.report_actions import approve_report, reject_report, save_report_draft, submit_report
+from vocabulary.enums import ReportStatus
+from workflow.generation.generate import generate_reports
+from workflow.reports.actions import approve_report, reject_report, save_report_draft, submit_report
 
 from models import BillingReport, HistoryEntry, LineItem
 from tests.world import PERIOD, World

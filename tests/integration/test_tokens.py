@@ -9,9 +9,9 @@ import pytest
 
 from models import ApiToken
 from tests.world import World
-from workflow.core.enums import DEFAULT_SCOPES, Scope, Tier
+from vocabulary.enums import DEFAULT_SCOPES, Scope, Tier
 from workflow.core.errors import InvalidInput
-from workflow.tokens import TOKEN_PREFIX, authenticate, issue_token, revoke_token
+from workflow.access.tokens import TOKEN_PREFIX, authenticate, issue_token, revoke_token
 
 NOW = datetime(2026, 11, 3, 12, 0, tzinfo=UTC)
 

@@ -1,4 +1,4 @@
-"""Importing a CSV file of daily usage (``workflow.usage_import``, the engine of
+"""Importing a CSV file of daily usage (``workflow.usage.importer``, the engine of
 ``billing-reports import-usage``): the rows of recordUsage, checked by the same rules,
 streamed through a staging table, all or nothing unless asked to skip the refused rows.
 On SQLite and on PostgreSQL (COPY)."""
@@ -16,11 +16,11 @@ from schema.ids import CUSTOMER, decode_as, encode
 from tests.integration.scenarios import actor_with
 from tests.world import World
 from workflow.core.actors import SYSTEM, Actor
-from workflow.core.enums import Scope
+from vocabulary.enums import Scope
 from workflow.core.errors import Forbidden
-from workflow.usage import UsageRecord, record_usage
-from workflow.usage_csv import CsvFormatError, StagedRow, staged_rows
-from workflow.usage_import import REFUSED_PAGE, SQLITE_BATCH, ImportResult, RefusedRow, import_usage
+from workflow.usage.record import UsageRecord, record_usage
+from workflow.usage.csv_format import CsvFormatError, StagedRow, staged_rows
+from workflow.usage.importer import REFUSED_PAGE, SQLITE_BATCH, ImportResult, RefusedRow, import_usage
 
 HEADER = "customer_id,solution_code,day,provisioned_units,used_units,allocated_credits"
 

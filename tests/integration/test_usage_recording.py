@@ -12,9 +12,9 @@ import pytest
 from models import DailyUsage
 from tests.integration.scenarios import actor_with
 from tests.world import World
-from workflow.core.enums import Scope
+from vocabulary.enums import Scope
 from workflow.core.errors import ErrorCode, Forbidden
-from workflow.usage import MAX_UNITS, UsageRecord, record_usage
+from workflow.usage.record import MAX_UNITS, UsageRecord, record_usage
 
 
 OWN = object()  # the customer_id of Alpha's customer number ``customer``

@@ -7,9 +7,10 @@ import pytest
 from models import BillingReport, Organization
 from tests.integration.scenarios import given_generated_reports
 from tests.world import World
-from workflow import reads, report_contents
+from workflow.reads import reports as reads
+from workflow.reads import contents as report_contents
 from workflow.core.actors import SYSTEM
-from workflow.visibility import visible_partners, visible_reports
+from workflow.access.visibility import visible_partners, visible_reports
 
 SEES = {
     "platform": {"tier2_a1", "tier2_a2", "tier2_b1", "tier2_b2"},
@@ -54,7 +55,7 @@ async def test_the_system_sees_every_report(world: World) -> None:
 
 @pytest.mark.parametrize("who", SEES)
 async def test_reading_reports_by_id_applies_the_same_rule_as_the_list_filter(world: World, who: str) -> None:
-    # workflow.reads checks by-id reads with can_see in Python; lists filter with visible_reports.
+    # workflow.reads.reports checks by-id reads with can_see in Python; lists filter with visible_reports.
     await given_generated_reports(world)
     actor = getattr(world, who).actor
     every_report = await BillingReport.all().values_list("id", flat=True)

@@ -102,14 +102,14 @@ from tests.integration.workflow_model import (
 from tests.world import PERIOD, PERIOD_START, Party, World, build_world
 from workflow.core.actors import Actor, ReportOwnership
 from workflow.core.adjustments import Adjustment
-from workflow.core.enums import ReportAction, ReportEventAction, ReportStatus, Scope, Tier
+from vocabulary.enums import ReportAction, ReportEventAction, ReportStatus, Scope, Tier
 from workflow.core.errors import DomainError, ErrorCode
 from workflow.core.machine import available_actions
-from workflow.deadline_sweep import run_deadline_sweep
-from workflow.generation import generate_reports
-from workflow.partner_settings import update_partner_settings
-from workflow.report_actions import approve_report, reject_report, save_report_draft, submit_report
-from workflow.usage import UsageRecord
+from workflow.reports.deadline_sweep import run_deadline_sweep
+from workflow.generation.generate import generate_reports
+from workflow.reports.settings import update_partner_settings
+from workflow.reports.actions import approve_report, reject_report, save_report_draft, submit_report
+from workflow.usage.record import UsageRecord
 
 T = TypeVar("T")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from workflow.core.actors import Actor
-from workflow.core.enums import ReportEventAction, ReportStatus, Scope, Tier
+from vocabulary.enums import ReportEventAction, ReportStatus, Scope, Tier
 from workflow.core.errors import ErrorCode
 
 P, U, R, A = ReportStatus.PREPARING, ReportStatus.UNDER_REVIEW, ReportStatus.REJECTED, ReportStatus.APPROVED

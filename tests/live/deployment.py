@@ -36,12 +36,12 @@ from models import BillingReport, Customer, Organization, Solution
 from schema import ids
 from server.database_session import open_database
 from server.events.postgres_listener import APPLICATION_NAME
-from workflow import tokens
+from workflow.access import tokens
 from workflow.core.actors import Actor
-from workflow.core.enums import Tier
+from vocabulary.enums import Tier
 from workflow.core.periods import Month
-from workflow.generation import generate_reports
-from workflow.usage import UsageRecord, record_usage
+from workflow.generation.generate import generate_reports
+from workflow.usage.record import UsageRecord, record_usage
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from workflow.core.aggregation import DayUsage, LineFigures, aggregate, peak_credits_day, percentile_85_day
-from workflow.core.enums import AggregationRule
+from vocabulary.enums import AggregationRule
 
 PEAK, P85, SUM = AggregationRule.PEAK_CREDITS_DAY, AggregationRule.PERCENTILE_85_DAY, AggregationRule.DAILY_SUM
 

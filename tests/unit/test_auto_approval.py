@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from workflow.core.auto_approval import ApprovalCandidate, may_auto_approve
-from workflow.core.enums import ReportStatus
+from vocabulary.enums import ReportStatus
 
 READY = ApprovalCandidate(ReportStatus.UNDER_REVIEW, auto_approve=True, lowered_lines=0, rejected_before=False)
 

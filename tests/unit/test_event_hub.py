@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from server.events.hub import EventHub
-from workflow.core.enums import ReportEventAction, ReportStatus
-from workflow.events import ReportEventMessage
-from workflow.live_events import EventsInterrupted, EventsUnavailable, LiveEvent
+from vocabulary.enums import ReportEventAction, ReportStatus
+from workflow.events.messages import ReportEventMessage
+from workflow.events.live import EventsInterrupted, EventsUnavailable, LiveEvent
 
 
 def message(entry_id: int, partner_id: int = 20) -> ReportEventMessage:

@@ -6,8 +6,8 @@ import pytest
 
 from schema.pagination import decode_cursor, encode_cursor, key_id
 from schema.reports import LINE_CURSOR, line_cursor
-from workflow.core.enums import AggregationRule
-from workflow.report_contents import LineView
+from vocabulary.enums import AggregationRule
+from workflow.reads.contents import LineView
 
 
 def _line(line_id: int) -> LineView:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from workflow.core.actors import SYSTEM, Actor, ReportOwnership
-from workflow.core.enums import ReportAction, ReportStatus, Scope, Tier
+from vocabulary.enums import ReportAction, ReportStatus, Scope, Tier
 from workflow.core.errors import Forbidden, InvalidTransition
 from workflow.core.machine import OFFERED_ACTIONS, ReportSubject, available_actions, fire
 

@@ -6,9 +6,9 @@ import orjson
 import pytest
 
 from workflow.core.actors import SYSTEM, Actor
-from workflow.core.enums import ReportEventAction, ReportStatus, Scope, Tier
-from workflow.events import MAX_PAYLOAD_BYTES, MalformedEvent, ReportEventMessage
-from workflow.live_events import EventCriteria
+from vocabulary.enums import ReportEventAction, ReportStatus, Scope, Tier
+from workflow.events.messages import MAX_PAYLOAD_BYTES, MalformedEvent, ReportEventMessage
+from workflow.events.live import EventCriteria
 
 TIER1, OTHER_TIER1, TIER2, OTHER_TIER2 = 10, 11, 20, 21
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workflow.core.enums import Scope, Tier
+from vocabulary.enums import Scope, Tier
 from workflow.core.scopes import beyond_tier, scopes_of_tier
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from workflow.core.enums import ReportStatus
+from vocabulary.enums import ReportStatus
 from workflow.core.machine import TRANSITIONS
 from workflow.core.stamps import step_stamps
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from workflow.core.enums import Scope, Tier
+from vocabulary.enums import Scope, Tier
 
 
 @dataclass(frozen=True, slots=True)

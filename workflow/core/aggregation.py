@@ -1,6 +1,6 @@
 """The aggregation rules of docs/contract.md §4, in plain Python: the reference the SQL is checked against.
 
-Generation itself runs set-based in SQL (``workflow.generation_sql``); this module is
+Generation itself runs set-based in SQL (``workflow.generation.sql``); this module is
 what the rules *mean*, small enough to read at a glance, and the tests compare the two
 on random usage.
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from workflow.core.enums import AggregationRule
+from vocabulary.enums import AggregationRule
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ A report is approved automatically when all of these hold:
 - its Tier 1 partner has never rejected it: the partner has shown that it wants to look
   at this one.
 
-The deadline sweep finds candidates with SQL (``workflow.deadline_sweep._APPROVABLE``),
+The deadline sweep finds candidates with SQL (``workflow.reports.deadline_sweep._APPROVABLE``),
 which ``tests/integration/test_auto_approval_rule.py`` holds to this function.
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workflow.core.enums import ReportStatus
+from vocabulary.enums import ReportStatus
 
 
 @dataclass(frozen=True, slots=True)

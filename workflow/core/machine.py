@@ -9,7 +9,7 @@ decides what happens and what ``availableActions`` offers.
   ``Forbidden`` — whatever the status, so a stranger learns nothing from the error;
 - does the machine's table have the trigger from the current status? If not
   (``MachineError``), ``InvalidTransition``.
-The report step writer (``workflow.report_steps``) asks the same two, with the client's
+The report step writer (``workflow.reports.steps``) asks the same two, with the client's
 version in between (``ensure_permitted``, then ``move``).
 """
 
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from transitions import Machine, MachineError
 
 from workflow.core.actors import Actor, ReportOwnership, Role, role_of
-from workflow.core.enums import ReportAction, ReportStatus, Scope
+from vocabulary.enums import ReportAction, ReportStatus, Scope
 from workflow.core.errors import Forbidden, InvalidTransition
 
 P, U, R, A = (

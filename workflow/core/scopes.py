@@ -2,14 +2,14 @@
 
 A Tier 2 token never writes usage and a Tier 1 token never edits a partner's report,
 whatever a caller asks for when creating one (the CLI's ``token create``, and every
-other way a token is made: ``workflow.tokens.issue_token`` refuses the rest).
+other way a token is made: ``workflow.access.tokens.issue_token`` refuses the rest).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from workflow.core.enums import DEFAULT_SCOPES, Scope, Tier
+from vocabulary.enums import DEFAULT_SCOPES, Scope, Tier
 
 
 def scopes_of_tier(tier: Tier) -> tuple[Scope, ...]:

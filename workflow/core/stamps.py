@@ -5,14 +5,14 @@
     person or the system)
     a step that keeps the status (save, regenerate) nothing
 
-The report step writer (``workflow.report_steps.finish_step``) is the only caller.
+The report step writer (``workflow.reports.steps.finish_step``) is the only caller.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from workflow.core.enums import ReportStatus
+from vocabulary.enums import ReportStatus
 
 REVIEWED = frozenset({ReportStatus.APPROVED, ReportStatus.REJECTED})
 

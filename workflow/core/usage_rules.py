@@ -1,6 +1,6 @@
 """What one daily usage record must be (docs/contract.md §3), whichever way it arrives.
 
-``recordUsage`` (``workflow.usage``) and the CSV import (``workflow.usage_csv``) check
+``recordUsage`` (``workflow.usage.record``) and the CSV import (``workflow.usage.csv_format``) check
 their values with these functions, so both accept exactly the same days, units and
 credits. Each check returns the value as stored or raises ``UsageRuleError`` with a
 reason a feed operator can act on.

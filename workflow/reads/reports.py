@@ -1,9 +1,9 @@
 """The read side of the API: what a principal may see of reports, periods and the channel.
 
-Every function takes the ``Actor`` and filters with ``workflow.visibility``, so a
+Every function takes the ``Actor`` and filters with ``workflow.access.visibility``, so a
 report, period, organization or customer of another tenant is simply absent (None, or
 not in the page), exactly like one that does not exist. The contents of a report
-(lines, totals, history) are read by ``workflow.report_contents`` for reports that came
+(lines, totals, history) are read by ``workflow.reads.contents`` for reports that came
 out of these functions.
 
 Reads return plain frozen dataclasses (``*View``), built from ``values()`` rows: no
@@ -27,9 +27,9 @@ from tortoise.expressions import Q, Subquery
 from models import BillingPeriod, BillingReport, Customer, Organization
 from workflow.core.actors import Actor, ReportOwnership, can_see
 from workflow.core.deadlines import DEFAULT_DEADLINE_DAYS
-from workflow.core.enums import ReportStatus, Tier
-from workflow.sql import as_date, as_datetime, connection, read
-from workflow.visibility import visible_partners, visible_reports
+from vocabulary.enums import ReportStatus, Tier
+from workflow.database.sql import as_date, as_datetime, connection, read
+from workflow.access.visibility import visible_partners, visible_reports
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +126,7 @@ async def visible_reports_by_id(actor: Actor, report_ids: Iterable[int]) -> dict
 def reports_by_id_sql(count: int, *, columns: str = "", joins: str = "") -> str:
     """The reports whose ids are ``:r0`` … ``:r{count-1}``, with their period and partner.
 
-    ``columns`` and ``joins`` add to the row (``workflow.report_contents`` adds the totals);
+    ``columns`` and ``joins`` add to the row (``workflow.reads.contents`` adds the totals);
     ``{report_ids}`` in ``joins`` stands for the same id list.
     """
     report_ids = ", ".join(f":r{n}" for n in range(count))

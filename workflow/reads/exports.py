@@ -16,7 +16,7 @@ its export can show the change from one chunk on (approved reports, what billing
 export, never change).
 
 Rows carry database ids; the caller turns them into the API's global IDs and formats
-the CSV (``server.export_csv``). Visibility is ``workflow.visibility``'s, as everywhere.
+the CSV (``server.export_csv``). Visibility is ``workflow.access.visibility``'s, as everywhere.
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from tortoise.expressions import Q
 
 from models import BillingReport
 from workflow.core.actors import Actor
-from workflow.core.enums import ReportStatus
+from vocabulary.enums import ReportStatus
 from workflow.core.periods import Month
-from workflow.sql import as_date, connection, fetch
-from workflow.visibility import visible_reports
+from workflow.database.sql import as_date, connection, fetch
+from workflow.access.visibility import visible_reports
 
 LINE_CHUNK = 1000
 REPORT_PAGE = 100

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise.expressions import Q
 
 from workflow.core.actors import Actor
-from workflow.core.enums import Tier
+from vocabulary.enums import Tier
 
 NOTHING = Q(id__in=[])
 

@@ -1,6 +1,6 @@
 """The contents of reports: line item pages, totals and history, a batch of reports at a time.
 
-These take the ids of reports the caller has already read through ``workflow.reads``
+These take the ids of reports the caller has already read through ``workflow.reads.reports``
 (that is where visibility is applied), and answer for all of them in one query each, so
 a page of reports with their lines and history costs the same few queries as one
 report. The single-item lookups at the end (``visible_line_item``,
@@ -19,8 +19,8 @@ from typing import Any
 
 from models import HistoryEntry, HistoryLineChange
 from workflow.core.actors import Actor, can_see
-from workflow.core.enums import AggregationRule, ReportEventAction, ReportStatus, Tier
-from workflow.reads import (
+from vocabulary.enums import AggregationRule, ReportEventAction, ReportStatus, Tier
+from workflow.reads.reports import (
     OrganizationView,
     Page,
     ReportView,
@@ -29,7 +29,7 @@ from workflow.reads import (
     reports_by_id_sql,
     visible_reports_by_id,
 )
-from workflow.sql import as_date, connection, read
+from workflow.database.sql import as_date, connection, read
 
 
 # Read-only like every view, but not ``frozen``: a frozen dataclass sets each field through

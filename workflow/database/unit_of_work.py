@@ -12,7 +12,7 @@ this task) and collects the report events of the history entries written in it:
   rollback (a rolled-back savepoint drops its own), to every worker that LISTENs.
 - **SQLite** (one process): the messages wait on the unit. When the outermost unit's
   block has ended and its transaction committed, they are handed to the in-process
-  listeners (``workflow.events.deliver_locally``); a nested unit hands its messages to
+  listeners (``workflow.events.messages.deliver_locally``); a nested unit hands its messages to
   the enclosing one when its savepoint is released. An exception — the block's, a failed
   commit, a cancellation — leaves the ``async with`` before that code runs: nothing is
   delivered.
@@ -35,9 +35,9 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 from tortoise.transactions import in_transaction
 
-from workflow import events
-from workflow.events import ReportEventMessage
-from workflow.sql import connection, fetch, is_postgres
+from workflow.events import messages as events
+from workflow.events.messages import ReportEventMessage
+from workflow.database.sql import connection, fetch, is_postgres
 
 
 class BareTransaction(RuntimeError):
@@ -54,7 +54,7 @@ class UnitOfWork:
     _pending: list[ReportEventMessage] = field(default_factory=list)
 
     async def publish_entries(self, where: str, **params: Any) -> None:
-        """Publish the events of the history entries matching ``where`` (``workflow.events``)."""
+        """Publish the events of the history entries matching ``where`` (``workflow.events.messages``)."""
         if self.postgres:
             await fetch(self.conn, events.notify_sql(where), **params)
             return

@@ -12,7 +12,7 @@
 
 Each report is one business action in its own unit of work, by ``SYSTEM`` through the
 machine's ``auto_submit`` / ``auto_approve`` triggers and the step writer
-(``workflow.report_steps``, which also writes the history entry and publishes its
+(``workflow.reports.steps``, which also writes the history entry and publishes its
 event), so the step, its entry and its event commit together or not at all. A step the
 writer refuses (the report moved meanwhile) is skipped, and its unit rolled back. The sweep is idempotent (a second run finds nothing left) and
 safe when several hosts or workers run it at once: a report is claimed with
@@ -39,11 +39,11 @@ from tortoise.queryset import QuerySet
 from models import BillingReport
 from workflow.core.actors import SYSTEM
 from workflow.core.auto_approval import ApprovalCandidate, may_auto_approve
-from workflow.core.enums import EDITABLE_STATUSES, ReportEventAction, ReportStatus
+from vocabulary.enums import EDITABLE_STATUSES, ReportEventAction, ReportStatus
 from workflow.core.errors import InvalidTransition, VersionConflict
-from workflow.report_steps import begin_step, finish_step
-from workflow.sql import connection, fetch, is_postgres
-from workflow.unit_of_work import UnitOfWork, unit_of_work
+from workflow.reports.steps import begin_step, finish_step
+from workflow.database.sql import connection, fetch, is_postgres
+from workflow.database.unit_of_work import UnitOfWork, unit_of_work
 
 # Reports looked up per candidate query; each is then claimed in its own transaction.
 CANDIDATE_PAGE = 200

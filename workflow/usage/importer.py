@@ -1,7 +1,7 @@
 """Importing a file of daily usage (``billing-reports import-usage``), of any size, in one transaction.
 
-1. Stream every row into the temporary table ``usage_import`` (``workflow.usage_sql``):
-   its line and its values as stored, or why it is refused (``workflow.usage_csv``
+1. Stream every row into the temporary table ``usage_import`` (``workflow.usage.sql``):
+   its line and its values as stored, or why it is refused (``workflow.usage.csv_format``
    checks each row with recordUsage's rules as it is read). On PostgreSQL this is one
    ``COPY`` (asyncpg's binary ``copy_records_to_table``, fed by the reader as it goes);
    on SQLite ``executemany`` in batches of 10,000.
@@ -24,12 +24,12 @@ from itertools import islice
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from workflow import usage_sql as q
+from workflow.usage import sql as q
 from workflow.core.actors import Actor, is_platform_with
-from workflow.core.enums import Scope
+from vocabulary.enums import Scope
 from workflow.core.errors import Forbidden
-from workflow.sql import fetch, is_postgres, run
-from workflow.usage_csv import StagedRow
+from workflow.database.sql import fetch, is_postgres, run
+from workflow.usage.csv_format import StagedRow
 
 SQLITE_BATCH = 10_000
 REFUSED_PAGE = 1_000

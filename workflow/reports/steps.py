@@ -15,12 +15,12 @@ client saw another version), ``InvalidTransition`` (not from this status).
 ``finish_step`` writes the new status, the next version and the step's timestamps
 (``workflow.core.stamps``) with a compare-and-set on the version read — 0 rows means a
 writer got there first: ``VersionConflict`` — then the history entry with its line
-changes, whose event is published with the unit of work (``workflow.history``).
+changes, whose event is published with the unit of work (``workflow.reports.history``).
 
 Callers differ only in what they do with a refusal: a person's action answers it; the
 sweep skips the report and leaves it to the next run. The only steps not written here are
 the first ``GENERATED`` entries of a period, written set-based for 100,000 reports at once
-by ``workflow.generation`` (a creation, not a transition of the machine).
+by ``workflow.generation.generate`` (a creation, not a transition of the machine).
 """
 
 from __future__ import annotations
@@ -32,12 +32,12 @@ from datetime import datetime
 from models import BillingReport, HistoryEntry
 from workflow.core.actors import Actor, ReportOwnership
 from workflow.core.adjustments import LineChange
-from workflow.core.enums import ReportEventAction, ReportStatus
+from vocabulary.enums import ReportEventAction, ReportStatus
 from workflow.core.errors import VersionConflict
 from workflow.core.machine import ReportSubject, ensure_permitted, move
 from workflow.core.stamps import step_stamps
-from workflow.history import record_step
-from workflow.unit_of_work import UnitOfWork
+from workflow.reports.history import record_step
+from workflow.database.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)

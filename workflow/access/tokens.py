@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 
 from models import ApiToken, Organization, Principal
 from workflow.core.actors import Actor
-from workflow.core.enums import Scope, Tier
+from vocabulary.enums import Scope, Tier
 from workflow.core.errors import ErrorCode, InvalidInput, Problem
 from workflow.core.scopes import beyond_tier, scopes_of_tier
-from workflow.sql import as_datetime, connection, read
+from workflow.database.sql import as_datetime, connection, read
 
 TOKEN_PREFIX = "brt_"
 

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from workflow.core.actors import SYSTEM, Actor, can_see
-from workflow.events import ReportEventMessage
-from workflow.reads import ReportView, visible_report
-from workflow.report_contents import EventView, visible_event
+from workflow.events.messages import ReportEventMessage
+from workflow.reads.reports import ReportView, visible_report
+from workflow.reads.contents import EventView, visible_event
 
 
 class EventsInterrupted(Exception):

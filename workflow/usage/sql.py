@@ -4,11 +4,11 @@
 ``INSERT … SELECT FROM unnest(arrays)`` (one round trip, no per-row statement), on
 SQLite one ``executemany`` of the same upsert.
 
-The CSV import (``workflow.usage_import``) streams every row of the file into the
+The CSV import (``workflow.usage.importer``) streams every row of the file into the
 temporary table ``usage_import`` — its line, the values as stored, or the reason the
 row is refused — then checks customers and solutions set-based, lists the refused rows
 and upserts the rest with one ``INSERT … SELECT``. These statements are one text for
-both databases (``workflow.sql`` binds ``:name``).
+both databases (``workflow.database.sql`` binds ``:name``).
 """
 
 _SET_FIGURES = """

@@ -21,17 +21,17 @@ from datetime import UTC, datetime
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models import BillingPeriod, BillingReport, LineItem
-from workflow import generation_sql as q
+from workflow.generation import sql as q
 from workflow.core.actors import Actor, is_platform_with
 from workflow.core.adjustments import LineChange, keeps_adjustment
 from workflow.core.deadlines import DEFAULT_DEADLINE_DAYS, report_deadline
-from workflow.core.enums import EDITABLE_STATUSES, ReportEventAction, ReportStatus, Scope
+from vocabulary.enums import EDITABLE_STATUSES, ReportEventAction, ReportStatus, Scope
 from workflow.core.errors import Forbidden, InvalidTransition, VersionConflict
 from workflow.core.periods import Month
-from workflow.events import NEW_REPORTS_OF_PERIOD
-from workflow.report_steps import begin_step, finish_step
-from workflow.sql import as_date, fetch, run
-from workflow.unit_of_work import UnitOfWork, unit_of_work
+from workflow.events.messages import NEW_REPORTS_OF_PERIOD
+from workflow.reports.steps import begin_step, finish_step
+from workflow.database.sql import as_date, fetch, run
+from workflow.database.unit_of_work import UnitOfWork, unit_of_work
 
 # Figures of a line that regeneration compares and replaces.
 _FIGURES = ("reference_day", "provisioned_units", "used_units", "credits_e4")

@@ -3,7 +3,7 @@
     submission deadline days   N in "due at the end of day N of the next month, or of the
                                N-day window from first generation" (1..28; default 5)
     auto-approve               the deadline sweep approves its partners' submitted reports
-                               that carry no adjustment (``workflow.deadline_sweep``)
+                               that carry no adjustment (``workflow.reports.deadline_sweep``)
 
 Only a Tier 1 principal with ``reports:review`` changes them, and only its own (the tenant
 comes from the token). A new number of days applies to reports generated from then on
@@ -30,11 +30,11 @@ from tortoise.transactions import in_transaction
 from models import BillingReport, Organization
 from workflow.core.actors import Actor
 from workflow.core.deadlines import DEFAULT_DEADLINE_DAYS, report_deadline
-from workflow.core.enums import EDITABLE_STATUSES, Scope, Tier
+from vocabulary.enums import EDITABLE_STATUSES, Scope, Tier
 from workflow.core.errors import ErrorCode, Forbidden, InvalidInput, Problem
 from workflow.core.periods import Month
-from workflow.reads import OrganizationView
-from workflow.sql import is_postgres
+from workflow.reads.reports import OrganizationView
+from workflow.database.sql import is_postgres
 
 MIN_DEADLINE_DAYS = 1
 # Day 28 exists in every month, so the deadline of a report generated on time always

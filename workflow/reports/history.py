@@ -1,9 +1,9 @@
 """Writing a report's history: one entry per step, with its per-line changes.
 
 Every step of every report passes through ``record_step`` (called by the step writer,
-``workflow.report_steps``), inside the step's unit of work, so the state change and its
+``workflow.reports.steps``), inside the step's unit of work, so the state change and its
 history commit together or not at all. The entry's live event for dashboards is
-published here too, with the same unit (``workflow.unit_of_work``): so every history
+published here too, with the same unit (``workflow.database.unit_of_work``): so every history
 entry becomes an event, delivered when the unit commits, and a rolled-back step emits
 nothing.
 """
@@ -16,9 +16,9 @@ from datetime import datetime
 from models import BillingReport, HistoryEntry, HistoryLineChange
 from workflow.core.actors import Actor
 from workflow.core.adjustments import LineChange
-from workflow.core.enums import ReportEventAction, ReportStatus
-from workflow.events import ONE_ENTRY
-from workflow.unit_of_work import UnitOfWork
+from vocabulary.enums import ReportEventAction, ReportStatus
+from workflow.events.messages import ONE_ENTRY
+from workflow.database.unit_of_work import UnitOfWork
 
 
 async def record_step(

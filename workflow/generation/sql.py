@@ -18,7 +18,7 @@ fast on 3.1M daily rows (bench/generation.py): ``CREATE_PERIOD_FIGURES_POSTGRES`
 Statuses and actions are written into the text from their enums, never typed by hand.
 """
 
-from workflow.core.enums import EDITABLE_STATUSES, ReportEventAction, ReportStatus
+from vocabulary.enums import EDITABLE_STATUSES, ReportEventAction, ReportStatus
 
 # The statuses regeneration may change, as an SQL list: 'PREPARING', 'REJECTED'.
 _EDITABLE = ", ".join(f"'{status.value}'" for status in sorted(EDITABLE_STATUSES))

@@ -9,7 +9,7 @@ PostgreSQL's 8,000-byte NOTIFY limit (about 150 bytes):
     {"entry": 41, "report": 7, "partner": 12, "parent": 3, "period": "2026-10",
      "action": "APPROVED", "status": "APPROVED", "version": 4}
 
-How it travels (``workflow.unit_of_work`` publishes, inside the action's transaction):
+How it travels (``workflow.database.unit_of_work`` publishes, inside the action's transaction):
 
 - PostgreSQL: ``pg_notify('report_events', payload)`` in the same transaction as the
   state change, so it is delivered on commit and never on rollback, to every worker
@@ -30,7 +30,7 @@ from typing import Any
 import orjson
 
 from workflow.core.actors import ReportOwnership
-from workflow.core.enums import ReportEventAction, ReportStatus
+from vocabulary.enums import ReportEventAction, ReportStatus
 
 CHANNEL = "report_events"
 # PostgreSQL refuses a NOTIFY payload of 8,000 bytes or more.
@@ -123,7 +123,7 @@ FROM ({rows}) m
 """
 
 # Which entries: one step's entry, or the GENERATED entries of a period's new reports
-# (still at version 0 while their generation runs: ``workflow.generation``).
+# (still at version 0 while their generation runs: ``workflow.generation.generate``).
 ONE_ENTRY = "h.id = :entry_id"
 NEW_REPORTS_OF_PERIOD = "r.period_id = :period_id AND r.version = 0"
 

@@ -10,7 +10,7 @@ can see (else ``NotFound``) and lock it on PostgreSQL; begin the step — who as
 (``Forbidden``), the client's version (``VersionConflict``), the machine
 (``InvalidTransition``); validate the input, the comment or reason and then the
 adjustments (``InvalidInput``, every bad line listed), and apply it; finish the step
-(``workflow.report_steps``: status, version and stamps by compare-and-set, the history
+(``workflow.reports.steps``: status, version and stamps by compare-and-set, the history
 entry and its event). Any error rolls back all, the event included.
 """
 
@@ -32,12 +32,12 @@ from workflow.core.adjustments import (
     normalize_comment,
     plan_adjustments,
 )
-from workflow.core.enums import ReportEventAction
+from vocabulary.enums import ReportEventAction
 from workflow.core.errors import ErrorCode, InvalidInput, NotFound, Problem
-from workflow.report_steps import begin_step, finish_step
-from workflow.sql import is_postgres
-from workflow.unit_of_work import unit_of_work
-from workflow.visibility import visible_reports
+from workflow.reports.steps import begin_step, finish_step
+from workflow.database.sql import is_postgres
+from workflow.database.unit_of_work import unit_of_work
+from workflow.access.visibility import visible_reports
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ are stored (the same customer, solution and day again replaces the earlier value
 within one call: the last one wins) and invalid ones are reported by their index with a
 code, and not stored. Checking costs two queries (the customers and the solutions named)
 and writing one statement, whatever the number of records: the feed sends batches of
-up to 5,000. Large files go through ``workflow.usage_import`` instead.
+up to 5,000. Large files go through ``workflow.usage.importer`` instead.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from models import Customer, Solution
-from workflow import usage_sql
+from workflow.usage import sql as usage_sql
 from workflow.core.actors import Actor, is_platform_with
-from workflow.core.enums import Scope
+from vocabulary.enums import Scope
 from workflow.core.errors import ErrorCode, Forbidden, Problem
 from workflow.core.usage_rules import MAX_UNITS, UsageRuleError, check_day, check_units, credits_e4
-from workflow.sql import is_postgres
+from workflow.database.sql import is_postgres
 
 __all__ = ["MAX_UNITS", "UsageRecord", "UsageResult", "record_usage", "write_usage_rows"]
 

@@ -1,0 +1,1 @@
+"""Who is asking: API tokens (``tokens``) and what each principal may see (``visibility``)."""

@@ -1,0 +1,1 @@
+"""Generating a period's reports from the usage, set-based (``generate``, ``sql``)."""
