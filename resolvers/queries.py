@@ -21,6 +21,7 @@ from schema.permissions import require_reports_read
 from schema.reports import BillingReport
 from schema.viewer import Viewer
 from workflow.reads import reports as reads
+from workflow.reads import views
 Info = strawberry.Info[Context, None]
 _REPORT_CURSOR = "report"
 _PERIOD_CURSOR = "period"
@@ -77,16 +78,16 @@ async def report(info: Info, id: strawberry.ID) -> BillingReport | None:  # noqa
     return None if view is None else BillingReport.from_view(view)
 
 
-def _report_filter(given: ReportFilter | None) -> reads.ReportFilter:
+def _report_filter(given: ReportFilter | None) -> views.ReportFilter:
     if given is None:
-        return reads.ReportFilter()
+        return views.ReportFilter()
     statuses = None if given.statuses is None else frozenset(given.statuses)
-    return reads.ReportFilter(
+    return views.ReportFilter(
         period=period_label(given.period), statuses=statuses, partner_id=partner_pk(given.partner_id)
     )
 
 
-def _report_cursor(view: reads.ReportView) -> str:
+def _report_cursor(view: views.ReportView) -> str:
     starts_on, report_id = reads.report_key(view)
     return encode_cursor(_REPORT_CURSOR, [starts_on.isoformat(), report_id])
 

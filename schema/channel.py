@@ -7,7 +7,7 @@ import strawberry
 from schema import ids
 from schema.enums import AggregationRule, Tier
 from schema.node import Node
-from workflow.reads.reports import CustomerView, OrganizationView
+from workflow.reads.views import CustomerView, OrganizationView
 
 
 @strawberry.type(description="The platform, a Tier 1 distributor or a Tier 2 partner.")

@@ -12,7 +12,7 @@ from schema.channel import Organization, Principal
 from schema.context import Context
 from schema.enums import ReportEventAction, ReportStatus
 from schema.node import Node
-from workflow.reads.contents import ChangeView, EventView
+from workflow.reads.views import ChangeView, EventView
 
 if TYPE_CHECKING:
     from schema.reports import BillingReport

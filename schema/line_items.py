@@ -10,7 +10,7 @@ from schema import ids
 from schema.channel import Customer, Solution
 from schema.node import Node
 from workflow.core.credits import format_credits
-from workflow.reads.contents import LineView
+from workflow.reads.views import LineView
 
 
 @strawberry.type(description="One customer's use of one solution in a report.")

@@ -11,7 +11,7 @@ from schema.context import Context
 from schema.node import Node
 from workflow.core.deadlines import period_deadline
 from workflow.core.periods import Month
-from workflow.reads.reports import PeriodView
+from workflow.reads.views import PeriodView
 
 
 @strawberry.type(description="A calendar month in UTC whose reports have been generated.")

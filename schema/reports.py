@@ -24,8 +24,8 @@ from schema.pagination import Connection, connection, decode_cursor, encode_curs
 from schema.periods import BillingPeriod
 from workflow.core.credits import format_credits
 from workflow.core.machine import available_actions
-from workflow.reads.reports import ReportView
-from workflow.reads.contents import LineFilter, LineView, Totals
+from workflow.reads.views import ReportView
+from workflow.reads.views import LineFilter, LineView, Totals
 
 LINE_CURSOR = "line"  # the kind of a line page cursor
 

@@ -11,8 +11,8 @@ import strawberry
 
 from schema.channel import Organization
 from schema.errors import UserError
-from workflow.reports.settings import MAX_DEADLINE_DAYS, MIN_DEADLINE_DAYS
-from workflow.reports.settings import PartnerSettings as PartnerSettingsView
+from workflow.core.deadlines import MAX_DEADLINE_DAYS, MIN_DEADLINE_DAYS
+from workflow.reads.views import PartnerSettings as PartnerSettingsView
 
 
 @strawberry.type(description="How a Tier 1 partner's Tier 2 partners' reports are due and reviewed.")

@@ -6,7 +6,6 @@ import strawberry
 
 from schema.channel import Organization
 from schema.context import Context
-from workflow.reads import reports as reads
 @strawberry.type(description="The caller: its organization and its token's scopes.")
 class Viewer:
     name: str = strawberry.field(description="The principal's name.")
@@ -15,7 +14,7 @@ class Viewer:
 
     @strawberry.field
     async def organization(self, info: strawberry.Info[Context, None]) -> Organization:
-        view = await reads.visible_organization(info.context.actor, self.organization_id)
+        view = await info.context.loaders.organization(self.organization_id)
         if view is None:  # a principal always sees its own organization
             raise LookupError("the caller's organization is missing")
         return Organization.from_view(view)

@@ -41,6 +41,7 @@ from strawberry.schema import BaseSchema
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.types.unset import UNSET, UnsetType
 
+from resolvers.loaders import Loaders
 from resolvers.root import SubscriptionOverHttp, report_query_path
 from schema.context import Context
 from server.auth import actor_of, unauthenticated
@@ -155,7 +156,7 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def _execute(self, request: Request, actor: Actor) -> Response:
         try:
-            return await self.run(request, context=Context(actor=actor, request=request))
+            return await self.run(request, context=Context(actor=actor, make_loaders=Loaders, request=request))
         except HTTPException as error:
             return transport_error(error.status_code, error.reason)
         except SubscriptionOverHttp:

@@ -36,6 +36,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
+from resolvers.loaders import Loaders
 from schema.context import Context
 from server.auth import bearer_token
 from server.events import hub
@@ -80,7 +81,7 @@ class ConnectionContext(Context):
 async def serve_websocket(view: Any, scope: Scope, receive: Receive, send: Send) -> None:
     """One connection, start to end (``view`` is the ``GraphQLView``)."""
     websocket = WebSocket(scope, receive=receive, send=send)
-    context = ConnectionContext(actor=NOBODY, request=websocket, events=view.events,
+    context = ConnectionContext(actor=NOBODY, make_loaders=Loaders, request=websocket, events=view.events,
                                 token_recheck_seconds=getattr(view, "token_recheck_seconds", TOKEN_RECHECK_SECONDS))
     try:
         await view.run(websocket, context=context)

@@ -28,7 +28,7 @@ from workflow.reads import reports as reads
 from workflow.reads import contents as report_contents
 from workflow.core.actors import Actor
 from vocabulary.enums import Scope
-from workflow.reads.contents import LineFilter
+from workflow.reads.views import LineFilter
 
 logger = logging.getLogger(__name__)
 

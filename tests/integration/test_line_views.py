@@ -7,7 +7,8 @@ from dataclasses import fields
 from models import BillingReport, LineItem
 from tests.integration.scenarios import given_generated_reports
 from tests.world import World
-from workflow.reads.contents import _LINES, LineFilter, LineView, line_pages, visible_line_item
+from workflow.reads.contents import _LINES, line_pages, visible_line_item
+from workflow.reads.views import LineFilter, LineView
 from workflow.database.sql import connection, read
 
 

@@ -7,7 +7,7 @@ import pytest
 from schema.pagination import decode_cursor, encode_cursor, key_id
 from schema.reports import LINE_CURSOR, line_cursor
 from vocabulary.enums import AggregationRule
-from workflow.reads.contents import LineView
+from workflow.reads.views import LineView
 
 
 def _line(line_id: int) -> LineView:

@@ -15,6 +15,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from workflow.core.periods import Month
 
 DEFAULT_DEADLINE_DAYS = 5
+# The range a Tier 1 partner may set. Day 28 exists in every month, so the deadline of a
+# report generated on time always falls in the month after its period.
+MIN_DEADLINE_DAYS = 1
+MAX_DEADLINE_DAYS = 28
 _END_OF_DAY = time(23, 59, 59, tzinfo=UTC)
 
 

@@ -26,8 +26,10 @@ from typing import Any, Protocol
 
 from workflow.core.actors import SYSTEM, Actor, can_see
 from workflow.events.messages import ReportEventMessage
-from workflow.reads.reports import ReportView, visible_report
-from workflow.reads.contents import EventView, visible_event
+from workflow.reads.reports import visible_report
+from workflow.reads.views import ReportView
+from workflow.reads.contents import visible_event
+from workflow.reads.views import EventView
 
 
 class EventsInterrupted(Exception):

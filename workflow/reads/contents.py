@@ -13,95 +13,24 @@ first and not paged (a report has a handful of steps).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from models import HistoryEntry, HistoryLineChange
 from workflow.core.actors import Actor, can_see
 from vocabulary.enums import AggregationRule, ReportEventAction, ReportStatus, Tier
-from workflow.reads.reports import (
+from workflow.reads.reports import id_params, report_of_row, reports_by_id_sql, visible_reports_by_id
+from workflow.reads.views import (
+    ChangeView,
+    EventView,
+    LineFilter,
+    LineView,
     OrganizationView,
     Page,
     ReportView,
-    id_params,
-    report_of_row,
-    reports_by_id_sql,
-    visible_reports_by_id,
+    Totals,
 )
 from workflow.database.sql import as_date, connection, read
-
-
-# Read-only like every view, but not ``frozen``: a frozen dataclass sets each field through
-# object.__setattr__ (~9x the cost of a plain one), and a line page builds up to 100.
-@dataclass(slots=True)
-class LineView:
-    id: int
-    report_id: int
-    customer_id: int
-    customer_name: str
-    solution_code: str
-    solution_name: str
-    solution_billing_unit: str
-    aggregation_rule: AggregationRule
-    name: str
-    billing_unit: str
-    reference_day: date | None
-    provisioned_units: int
-    used_units: int
-    over_provisioned_units: int
-    chargeable_units: int
-    credits_e4: int
-    comment: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class LineFilter:
-    """Narrows a report's lines; every given condition must hold.
-
-    ``adjusted``: True keeps the lines whose chargeable units were lowered below the
-    used units, False the others.
-    """
-
-    customer_id: int | None = None
-    solution_code: str | None = None
-    adjusted: bool | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Totals:
-    """Sums over all lines of a report, whatever filter a line page used."""
-
-    line_count: int = 0
-    provisioned_units: int = 0
-    used_units: int = 0
-    over_provisioned_units: int = 0
-    chargeable_units: int = 0
-    credits_e4: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class ChangeView:
-    line_item_id: int
-    old_chargeable_units: int
-    new_chargeable_units: int
-    old_comment: str | None
-    new_comment: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class EventView:
-    id: int
-    report_id: int
-    action: ReportEventAction
-    from_status: ReportStatus | None
-    to_status: ReportStatus
-    version: int
-    occurred_at: datetime
-    principal_name: str | None  # None: the system acted
-    organization: OrganizationView | None
-    comment: str | None
-    changes: list[ChangeView] = field(default_factory=list)
 
 
 # --- line items ----------------------------------------------------------------------------

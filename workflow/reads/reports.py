@@ -18,9 +18,8 @@ per request before it calls any of these.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from tortoise.expressions import Q, Subquery
 
@@ -30,65 +29,7 @@ from workflow.core.deadlines import DEFAULT_DEADLINE_DAYS
 from vocabulary.enums import ReportStatus, Tier
 from workflow.database.sql import as_date, as_datetime, connection, read
 from workflow.access.visibility import visible_partners, visible_reports
-
-
-@dataclass(frozen=True, slots=True)
-class OrganizationView:
-    id: int
-    name: str
-    tier: Tier
-
-
-@dataclass(frozen=True, slots=True)
-class PeriodView:
-    id: int
-    label: str
-    starts_on: date
-    ends_on: date
-
-
-@dataclass(frozen=True, slots=True)
-class ReportView:
-    id: int
-    period: PeriodView
-    partner: OrganizationView
-    parent_id: int | None  # the partner's Tier 1
-    status: ReportStatus
-    version: int
-    generated_at: datetime
-    submission_deadline: datetime
-    submitted_at: datetime | None
-    reviewed_at: datetime | None
-
-    @property
-    def ownership(self) -> ReportOwnership:
-        return ReportOwnership(partner_id=self.partner.id, parent_id=self.parent_id or 0)
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerView:
-    id: int
-    name: str
-    partner_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class ReportFilter:
-    """``period`` is a label "YYYY-MM" (already checked by the caller); None means any."""
-
-    period: str | None = None
-    statuses: frozenset[ReportStatus] | None = None
-    partner_id: int | None = None
-
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    items: list[T]
-    total_count: int
-    has_next_page: bool
+from workflow.reads.views import CustomerView, OrganizationView, Page, PeriodView, ReportFilter, ReportView
 
 
 # The order of report lists: newest period first, then generation order within a period.

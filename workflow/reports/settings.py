@@ -33,21 +33,9 @@ from workflow.core.deadlines import DEFAULT_DEADLINE_DAYS, report_deadline
 from vocabulary.enums import EDITABLE_STATUSES, Scope, Tier
 from workflow.core.errors import ErrorCode, Forbidden, InvalidInput, Problem
 from workflow.core.periods import Month
-from workflow.reads.reports import OrganizationView
+from workflow.core.deadlines import MAX_DEADLINE_DAYS, MIN_DEADLINE_DAYS
+from workflow.reads.views import OrganizationView, PartnerSettings
 from workflow.database.sql import is_postgres
-
-MIN_DEADLINE_DAYS = 1
-# Day 28 exists in every month, so the deadline of a report generated on time always
-# falls in the month after its period.
-MAX_DEADLINE_DAYS = 28
-
-
-@dataclass(frozen=True, slots=True)
-class PartnerSettings:
-    partner: OrganizationView  # the Tier 1 partner
-    deadline_days: int  # in effect: its own setting, else the default
-    auto_approve: bool
-
 
 @dataclass(frozen=True, slots=True)
 class SettingsUpdate:

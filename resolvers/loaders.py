@@ -1,0 +1,62 @@
+"""The request's batch loaders: one query per kind of data per request, whatever the query asks.
+
+They are created per request (``schema.context.Context`` makes them with the factory it
+is given, ``Loaders``), so their caches never outlive one request nor cross tenants. Over
+a WebSocket the context lives as long as the connection, so a subscription renews them
+for every event. The schema's types reach the data only through these (``schema`` does
+not import the workflow's reads).
+"""
+
+from __future__ import annotations
+
+from strawberry.dataloader import DataLoader
+
+from schema.context import LinePageKey
+from workflow.core.actors import Actor
+from workflow.reads import contents as report_contents
+from workflow.reads import reports as reads
+from workflow.reads.views import EventView, LineFilter, LineView, OrganizationView, Page, ReportView, Totals
+
+
+class Loaders:
+    """Batch loaders keyed by report id: one query per kind of data per request."""
+
+    def __init__(self, actor: Actor) -> None:
+        self.actor = actor
+        self.reports = DataLoader(self._load_reports)
+        self.line_pages = DataLoader(self._load_line_pages)
+        self.totals = DataLoader(self._load_totals)
+        self.histories = DataLoader(self._load_histories)
+        self._deadline_days: int | None = None
+
+    async def _load_reports(self, report_ids: list[int]) -> list[ReportView | None]:
+        found = await reads.visible_reports_by_id(self.actor, report_ids)
+        return [found.get(rid) for rid in report_ids]
+
+    async def _load_line_pages(self, keys: list[LinePageKey]) -> list[Page[LineView]]:
+        # Reports asked with the same page arguments share one query.
+        groups: dict[tuple[int, int | None, LineFilter], list[int]] = {}
+        for report_id, first, after, line_filter in keys:
+            groups.setdefault((first, after, line_filter), []).append(report_id)
+        pages: dict[LinePageKey, Page[LineView]] = {}
+        for (first, after, line_filter), report_ids in groups.items():
+            found = await report_contents.line_pages(report_ids, line_filter, first, after)
+            for report_id, page in found.items():
+                pages[(report_id, first, after, line_filter)] = page
+        return [pages[key] for key in keys]
+
+    async def _load_totals(self, report_ids: list[int]) -> list[Totals]:
+        found = await report_contents.totals(report_ids)
+        return [found[rid] for rid in report_ids]
+
+    async def _load_histories(self, report_ids: list[int]) -> list[list[EventView]]:
+        found = await report_contents.histories(report_ids)
+        return [found[rid] for rid in report_ids]
+
+    async def deadline_days(self) -> int:
+        if self._deadline_days is None:
+            self._deadline_days = await reads.deadline_days(self.actor)
+        return self._deadline_days
+
+    async def organization(self, organization_id: int) -> OrganizationView | None:
+        return await reads.visible_organization(self.actor, organization_id)

@@ -1,0 +1,153 @@
+"""What the read side hands out: plain dataclasses, no model instances, no queries.
+
+Every read of ``workflow.reads`` (and of the partner settings) returns these, built from
+rows; so a caller can never issue a query per row by accident, and the GraphQL schema
+(``schema/``) depends on this module and the pure core only, never on a service or the
+database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Generic, TypeVar
+
+from vocabulary.enums import AggregationRule, ReportEventAction, ReportStatus, Tier
+from workflow.core.actors import ReportOwnership
+
+@dataclass(frozen=True, slots=True)
+class OrganizationView:
+    id: int
+    name: str
+    tier: Tier
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodView:
+    id: int
+    label: str
+    starts_on: date
+    ends_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class ReportView:
+    id: int
+    period: PeriodView
+    partner: OrganizationView
+    parent_id: int | None  # the partner's Tier 1
+    status: ReportStatus
+    version: int
+    generated_at: datetime
+    submission_deadline: datetime
+    submitted_at: datetime | None
+    reviewed_at: datetime | None
+
+    @property
+    def ownership(self) -> ReportOwnership:
+        return ReportOwnership(partner_id=self.partner.id, parent_id=self.parent_id or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerView:
+    id: int
+    name: str
+    partner_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFilter:
+    """``period`` is a label "YYYY-MM" (already checked by the caller); None means any."""
+
+    period: str | None = None
+    statuses: frozenset[ReportStatus] | None = None
+    partner_id: int | None = None
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    total_count: int
+    has_next_page: bool
+
+
+# Read-only like every view, but not ``frozen``: a frozen dataclass sets each field through
+# object.__setattr__ (~9x the cost of a plain one), and a line page builds up to 100.
+@dataclass(slots=True)
+class LineView:
+    id: int
+    report_id: int
+    customer_id: int
+    customer_name: str
+    solution_code: str
+    solution_name: str
+    solution_billing_unit: str
+    aggregation_rule: AggregationRule
+    name: str
+    billing_unit: str
+    reference_day: date | None
+    provisioned_units: int
+    used_units: int
+    over_provisioned_units: int
+    chargeable_units: int
+    credits_e4: int
+    comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LineFilter:
+    """Narrows a report's lines; every given condition must hold.
+
+    ``adjusted``: True keeps the lines whose chargeable units were lowered below the
+    used units, False the others.
+    """
+
+    customer_id: int | None = None
+    solution_code: str | None = None
+    adjusted: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Sums over all lines of a report, whatever filter a line page used."""
+
+    line_count: int = 0
+    provisioned_units: int = 0
+    used_units: int = 0
+    over_provisioned_units: int = 0
+    chargeable_units: int = 0
+    credits_e4: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeView:
+    line_item_id: int
+    old_chargeable_units: int
+    new_chargeable_units: int
+    old_comment: str | None
+    new_comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    id: int
+    report_id: int
+    action: ReportEventAction
+    from_status: ReportStatus | None
+    to_status: ReportStatus
+    version: int
+    occurred_at: datetime
+    principal_name: str | None  # None: the system acted
+    organization: OrganizationView | None
+    comment: str | None
+    changes: list[ChangeView] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerSettings:
+    partner: OrganizationView  # the Tier 1 partner
+    deadline_days: int  # in effect: its own setting, else the default
+    auto_approve: bool
