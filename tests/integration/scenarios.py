@@ -8,7 +8,7 @@ timestamps, every line, the history); a refused action must leave it equal.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -17,7 +17,8 @@ from models import BillingReport, HistoryEntry, HistoryLineChange, LineItem
 from tests.world import PERIOD, PERIOD_START, Party, World
 from workflow.access import tokens
 from workflow.core.actors import Actor
-from vocabulary.enums import Scope
+from vocabulary.enums import Scope, Tier
+from workflow.core.scopes import beyond_tier
 from workflow.core.errors import DomainError, ErrorCode
 from workflow.generation.generate import generate_reports
 from workflow.usage.record import UsageRecord
@@ -52,11 +53,19 @@ async def history_of(report_id: int) -> list[HistoryEntry]:
 
 
 async def actor_with(world: World, party: Party, scopes: Iterable[Scope]) -> Actor:
-    """Another principal of ``party``'s organization, with exactly ``scopes``."""
-    issued = await tokens.issue_token(party.organization, "limited user", scopes=list(scopes))
+    """Another principal of ``party``'s organization, with exactly ``scopes``.
+
+    Scopes beyond the organization's tier cannot be on a token (``workflow.core.scopes``):
+    the principal gets a token of the rest, and the actor is then given all of ``scopes``
+    by hand, as a forged credential would, to show that its role still refuses it.
+    """
+    wanted = frozenset(scopes)
+    tier = Tier(party.organization.tier)
+    issued = await tokens.issue_token(party.organization, "limited user",
+                                      scopes=[s for s in wanted if not beyond_tier(tier, [s])])
     actor = await tokens.authenticate(issued.token)
     assert actor is not None
-    return actor
+    return replace(actor, scopes=wanted)
 
 
 @dataclass(frozen=True)
