@@ -34,11 +34,11 @@ from starlette.routing import Route
 from bench.report_detail import PAGE_SIZE
 from bench.throwaway_db import asyncpg_dsn
 from schema import ids
+from vocabulary.enums import ReportStatus, Scope, Tier
+from workflow.access.tokens import TOKEN_PREFIX, hash_token
 from workflow.core.actors import Actor, ReportOwnership, can_see
 from workflow.core.credits import format_credits
-from vocabulary.enums import ReportStatus, Scope, Tier
 from workflow.core.machine import available_actions
-from workflow.access.tokens import TOKEN_PREFIX, hash_token
 
 # Tortoise's default asyncpg pool is 5 connections: the same here, so the pool is no difference.
 POOL_SIZE = int(os.environ.get("BENCH_BASELINE_POOL_SIZE", "5"))
@@ -86,8 +86,10 @@ LIMIT $2
 
 _KNOWN_SCOPES = {s.value for s in Scope}
 _UNAUTHENTICATED = orjson.dumps(
-    {"data": None, "errors": [{"message": "a valid bearer token is required",
-                               "extensions": {"code": "UNAUTHENTICATED"}}]}
+    {
+        "data": None,
+        "errors": [{"message": "a valid bearer token is required", "extensions": {"code": "UNAUTHENTICATED"}}],
+    }
 )
 
 

@@ -10,6 +10,7 @@ day), so each run holds the same data, and credits are exact ten-thousandths.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -20,8 +21,8 @@ from tortoise.migrations.api.migrate import migrate
 
 from models import Customer, Organization, Solution
 from server.database import tortoise_config
-from workflow.access import tokens
 from vocabulary.enums import AggregationRule, Tier
+from workflow.access import tokens
 
 USAGE_COLUMNS = ("customer_id", "solution_id", "day", "provisioned_units", "used_units", "credits_e4")
 # (customer_id, solution_id, day, provisioned, used, credits_e4), as COPY and executemany take it
@@ -36,8 +37,14 @@ class BigWorld:
     platform_token: str  # usage:write, reports:generate
 
 
-async def build(db_url: str, *, customers: int, partners: int, solutions: int,
-                rule: AggregationRule | None = AggregationRule.PEAK_CREDITS_DAY) -> BigWorld:
+async def build(
+    db_url: str,
+    *,
+    customers: int,
+    partners: int,
+    solutions: int,
+    rule: AggregationRule | None = AggregationRule.PEAK_CREDITS_DAY,
+) -> BigWorld:
     """Migrate the empty database at ``db_url`` and create the channel (no usage yet).
 
     ``rule``: every solution's aggregation rule; None gives the solutions each rule in turn.
@@ -47,21 +54,29 @@ async def build(db_url: str, *, customers: int, partners: int, solutions: int,
         await migrate(config=tortoise_config(db_url))
         platform = await Organization.create(name="Vendor", tier=Tier.PLATFORM)
         tier1s = [await Organization.create(name=f"Distribution {n}", tier=Tier.TIER1) for n in range(1, 6)]
-        await Organization.bulk_create([
-            Organization(name=f"MSP {n}", tier=Tier.TIER2, parent_id=tier1s[n % len(tier1s)].id)
-            for n in range(1, partners + 1)
-        ])
+        await Organization.bulk_create(
+            [
+                Organization(name=f"MSP {n}", tier=Tier.TIER2, parent_id=tier1s[n % len(tier1s)].id)
+                for n in range(1, partners + 1)
+            ]
+        )
         partner_ids = await Organization.filter(tier=Tier.TIER2).order_by("id").values_list("id", flat=True)
         await Customer.bulk_create(
             [Customer(name=f"Customer {n}", partner_id=partner_ids[n % partners]) for n in range(1, customers + 1)],
             batch_size=10_000,
         )
         rules = list(AggregationRule)
-        await Solution.bulk_create([
-            Solution(code=f"S{n}", name=f"Solution {n}", billing_unit="seat",
-                     aggregation_rule=rule or rules[n % len(rules)])
-            for n in range(1, solutions + 1)
-        ])
+        await Solution.bulk_create(
+            [
+                Solution(
+                    code=f"S{n}",
+                    name=f"Solution {n}",
+                    billing_unit="seat",
+                    aggregation_rule=rule or rules[n % len(rules)],
+                )
+                for n in range(1, solutions + 1)
+            ]
+        )
         customer_ids = list(await Customer.all().order_by("id").values_list("id", flat=True))
         solution_rows = await Solution.all().order_by("id").values_list("id", "code")
         issued = await tokens.issue_token(platform, "metering feed")
@@ -92,10 +107,8 @@ async def copy_usage(dsn: str, rows: Iterator[UsageRow], *, skip_foreign_key_che
     conn = await asyncpg.connect(dsn)
     try:
         if skip_foreign_key_checks:
-            try:
+            with contextlib.suppress(asyncpg.InsufficientPrivilegeError):
                 await conn.execute("SET session_replication_role = replica")
-            except asyncpg.InsufficientPrivilegeError:
-                pass
         await conn.copy_records_to_table("daily_usage", records=rows, columns=USAGE_COLUMNS)
         await conn.execute("ANALYZE daily_usage")
     finally:

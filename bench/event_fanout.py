@@ -40,12 +40,19 @@ from bench.throwaway_db import DEFAULT_SERVER_URL, asyncpg_dsn, throwaway_databa
 from models import Organization
 from server.database import tortoise_config
 from workflow.access import tokens
-SUBSCRIPTION = ("subscription Dashboard($filter: ReportEventFilter) { reportEvents(filter: $filter) "
-                "{ id action version report { id status version } } }")
-REJECT = ("mutation($input: RejectReportInput!) { rejectReport(input: $input) "
-          "{ errors { code message } report { version } } }")
-SUBMIT = ("mutation($input: SubmitReportInput!) { submitReport(input: $input) "
-          "{ errors { code message } report { version } } }")
+
+SUBSCRIPTION = (
+    "subscription Dashboard($filter: ReportEventFilter) { reportEvents(filter: $filter) "
+    "{ id action version report { id status version } } }"
+)
+REJECT = (
+    "mutation($input: RejectReportInput!) { rejectReport(input: $input) "
+    "{ errors { code message } report { version } } }"
+)
+SUBMIT = (
+    "mutation($input: SubmitReportInput!) { submitReport(input: $input) "
+    "{ errors { code message } report { version } } }"
+)
 TARGET_P99_MS = 50.0
 
 
@@ -129,8 +136,9 @@ async def run(args: argparse.Namespace) -> int:
                     worker.stop()
 
 
-async def measure(args: argparse.Namespace, world: BenchWorld, alpha: str, dashboard_tokens: list[str],
-                  workers: list[servers.Server]) -> int:
+async def measure(
+    args: argparse.Namespace, world: BenchWorld, alpha: str, dashboard_tokens: list[str], workers: list[servers.Server]
+) -> int:
     baseline = await notify_round_trips(world.db_url, args.notify_samples)
     tally: dict[int, int] = {}
     everyone = asyncio.Event()
@@ -140,22 +148,39 @@ async def measure(args: argparse.Namespace, world: BenchWorld, alpha: str, dashb
     http = httpx.AsyncClient(base_url=workers[0].url.removesuffix("/graphql"), timeout=10)
     try:
         for n in range(args.dashboards):
-            ws = await connect(workers[n % len(workers)].url.replace("http://", "ws://"),
-                               subprotocols=["graphql-transport-ws"], open_timeout=10)  # type: ignore[list-item]
+            ws = await connect(
+                workers[n % len(workers)].url.replace("http://", "ws://"),
+                subprotocols=["graphql-transport-ws"],
+                open_timeout=10,
+            )  # type: ignore[list-item]
             sockets.append(ws)
-            await ws.send(orjson.dumps({"type": "connection_init",
-                                        "payload": {"Authorization": f"Bearer {dashboard_tokens[n % len(dashboard_tokens)]}"}}
-                                       ).decode())
+            await ws.send(
+                orjson.dumps(
+                    {
+                        "type": "connection_init",
+                        "payload": {"Authorization": f"Bearer {dashboard_tokens[n % len(dashboard_tokens)]}"},
+                    }
+                ).decode()
+            )
             assert orjson.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
-            await ws.send(orjson.dumps({"id": "1", "type": "subscribe", "payload": {
-                "query": SUBSCRIPTION, "variables": {"filter": {"period": PERIOD}}}}).decode())
+            await ws.send(
+                orjson.dumps(
+                    {
+                        "id": "1",
+                        "type": "subscribe",
+                        "payload": {"query": SUBSCRIPTION, "variables": {"filter": {"period": PERIOD}}},
+                    }
+                ).decode()
+            )
             await ws.send('{"type": "ping"}')  # the pong comes once the subscription is registered
             assert orjson.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "pong"
             dashboard = Dashboard(ws, tally, everyone)
             dashboards.append(dashboard)
             readers.append(asyncio.create_task(dashboard.read(args.dashboards)))
-        print(f"{args.dashboards} dashboards subscribed ({args.dashboards // len(workers)} per worker), "
-              f"as {len(dashboard_tokens)} principal(s) of North")
+        print(
+            f"{args.dashboards} dashboards subscribed ({args.dashboards // len(workers)} per worker), "
+            f"as {len(dashboard_tokens)} principal(s) of North"
+        )
 
         from_response: list[float] = []
         from_request: list[float] = []
@@ -165,11 +190,19 @@ async def measure(args: argparse.Namespace, world: BenchWorld, alpha: str, dashb
         for n in range(args.warmup + args.mutations):
             everyone.clear()
             token, operation = (world.tier1_token, REJECT) if n % 2 == 0 else (alpha, SUBMIT)
-            variables = {"input": {"reportId": world.report_id, "version": version,
-                                   **({"reason": "please check line 1"} if operation is REJECT else {})}}
+            variables = {
+                "input": {
+                    "reportId": world.report_id,
+                    "version": version,
+                    **({"reason": "please check line 1"} if operation is REJECT else {}),
+                }
+            }
             sent = time.perf_counter()
-            response = await http.post("/graphql", json={"query": operation, "variables": variables},
-                                        headers={"Authorization": f"Bearer {token}"})
+            response = await http.post(
+                "/graphql",
+                json={"query": operation, "variables": variables},
+                headers={"Authorization": f"Bearer {token}"},
+            )
             answered = time.perf_counter()
             (payload,) = response.json()["data"].values()
             if payload["errors"]:
@@ -178,15 +211,16 @@ async def measure(args: argparse.Namespace, world: BenchWorld, alpha: str, dashb
             try:
                 await asyncio.wait_for(everyone.wait(), 10)
             except TimeoutError:
-                raise RuntimeError(f"only {tally.get(version, 0)} of {args.dashboards} dashboards heard "
-                                   f"version {version} within 10 s") from None
+                raise RuntimeError(
+                    f"only {tally.get(version, 0)} of {args.dashboards} dashboards heard version {version} within 10 s"
+                ) from None
             if n >= args.warmup:
                 mutation_ms.append((answered - sent) * 1000)
                 for dashboard in dashboards:
                     from_response.append((dashboard.arrivals[version] - answered) * 1000)
                     from_request.append((dashboard.arrivals[version] - sent) * 1000)
                 for w in range(len(workers)):
-                    times = [d.arrivals[version] for d in dashboards[w::len(workers)]]
+                    times = [d.arrivals[version] for d in dashboards[w :: len(workers)]]
                     spread.append((max(times) - min(times)) * 1000)
             await asyncio.sleep(args.pause_ms / 1000)
         if any(d.order != list(range(3, version + 1)) for d in dashboards):
@@ -201,28 +235,43 @@ async def measure(args: argparse.Namespace, world: BenchWorld, alpha: str, dashb
         await http.aclose()
 
 
-def report(args: argparse.Namespace, baseline: list[float], from_response: list[float], from_request: list[float],
-           mutation_ms: list[float], spread: list[float], workers: list[servers.Server]) -> None:
+def report(
+    args: argparse.Namespace,
+    baseline: list[float],
+    from_response: list[float],
+    from_request: list[float],
+    mutation_ms: list[float],
+    spread: list[float],
+    workers: list[servers.Server],
+) -> None:
     load1, load5, _ = os.getloadavg()
-    print(f"\nevent fan-out: {args.dashboards} dashboards ({args.principals} principal(s)) on {len(workers)} workers, "
-          f"{args.mutations} mutations "
-          f"(+{args.warmup} warm-up), {len(from_response)} events timed")
+    print(
+        f"\nevent fan-out: {args.dashboards} dashboards ({args.principals} principal(s)) on {len(workers)} workers, "
+        f"{args.mutations} mutations "
+        f"(+{args.warmup} warm-up), {len(from_response)} events timed"
+    )
     print(f"machine: {os.cpu_count()} cores, load average {load1:.2f} (1 min) {load5:.2f} (5 min) at the end")
     print(f"{'':50}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
-    rows = [("bare NOTIFY round trip (baseline)", baseline),
-            ("mutation response -> each dashboard's event", from_response),
-            ("mutation request sent -> each dashboard's event", from_request),
-            ("the mutation itself (HTTP round trip)", mutation_ms),
-            ("one worker's fan-out: its first to last dashboard", spread)]
+    rows = [
+        ("bare NOTIFY round trip (baseline)", baseline),
+        ("mutation response -> each dashboard's event", from_response),
+        ("mutation request sent -> each dashboard's event", from_request),
+        ("the mutation itself (HTTP round trip)", mutation_ms),
+        ("one worker's fan-out: its first to last dashboard", spread),
+    ]
     for label, values in rows:
         print(f"{label:50}{percentile(values, 50):9.2f}{percentile(values, 99):9.2f}{max(values):9.2f}")
     early = sum(1 for v in from_response if v < 0)
     if early:
-        print(f"({early} events reached their dashboard before the mutation's response reached its client: "
-              "negative times)")
+        print(
+            f"({early} events reached their dashboard before the mutation's response reached its client: "
+            "negative times)"
+        )
     p99 = percentile(from_response, 99)
-    print(f"p99 from response / NOTIFY p99: {p99 / percentile(baseline, 99):.1f}x; "
-          f"target p99 < {TARGET_P99_MS:.0f} ms: {'met' if p99 < TARGET_P99_MS else 'NOT met'}")
+    print(
+        f"p99 from response / NOTIFY p99: {p99 / percentile(baseline, 99):.1f}x; "
+        f"target p99 < {TARGET_P99_MS:.0f} ms: {'met' if p99 < TARGET_P99_MS else 'NOT met'}"
+    )
     for worker in workers:
         rss = worker.rss_mib()
         print(f"{worker.name} RSS after: {rss:.0f} MiB" if rss is not None else f"{worker.name} RSS: unknown")
@@ -234,17 +283,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mutations", type=int, default=100, help="timed mutations (default 100)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed mutations first (default 5)")
     parser.add_argument("--pause-ms", type=int, default=50, help="pause between mutations (default 50)")
-    parser.add_argument("--principals", type=int, default=1,
-                        help="distinct North principals the dashboards use (default 1: all share one token; "
-                        "as many as dashboards: no two share an execution)")
+    parser.add_argument(
+        "--principals",
+        type=int,
+        default=1,
+        help="distinct North principals the dashboards use (default 1: all share one token; "
+        "as many as dashboards: no two share an execution)",
+    )
     parser.add_argument("--notify-samples", type=int, default=200, help="baseline NOTIFY round trips (default 200)")
-    parser.add_argument("--server-url", default=DEFAULT_SERVER_URL,
-                        help=f"PostgreSQL cluster for the throwaway database (default {DEFAULT_SERVER_URL})")
+    parser.add_argument(
+        "--server-url",
+        default=DEFAULT_SERVER_URL,
+        help=f"PostgreSQL cluster for the throwaway database (default {DEFAULT_SERVER_URL})",
+    )
     args = parser.parse_args(argv)
-    if not (2 <= args.dashboards <= 500 and 1 <= args.principals <= args.dashboards and 1 <= args.mutations <= 500 and 0 <= args.warmup <= 50
-            and 0 <= args.pause_ms <= 5000 and 10 <= args.notify_samples <= 10_000):
-        parser.error("keep it bounded: dashboards 2-500, principals 1-dashboards, mutations 1-500, warm-up 0-50, pause 0-5000 ms, "
-                     "NOTIFY samples 10-10000")
+    if not (
+        2 <= args.dashboards <= 500
+        and 1 <= args.principals <= args.dashboards
+        and 1 <= args.mutations <= 500
+        and 0 <= args.warmup <= 50
+        and 0 <= args.pause_ms <= 5000
+        and 10 <= args.notify_samples <= 10_000
+    ):
+        parser.error(
+            "keep it bounded: dashboards 2-500, principals 1-dashboards, mutations 1-500, warm-up 0-50, "
+            "pause 0-5000 ms, NOTIFY samples 10-10000"
+        )
     # uvloop, as the servers (bench/servers.py): the 100 dashboards' reader is the measuring instrument.
     return uvloop.run(run(args))
 

@@ -40,8 +40,8 @@ from tortoise import Tortoise
 from bench import big_world
 from bench.throwaway_db import DEFAULT_SERVER_URL, asyncpg_dsn, throwaway_database
 from server.database import tortoise_config
-from workflow.core.actors import SYSTEM
 from vocabulary.enums import AggregationRule
+from workflow.core.actors import SYSTEM
 from workflow.generation.generate import generate_reports
 
 PERIOD = "2026-10"
@@ -97,8 +97,11 @@ async def _run(args: argparse.Namespace) -> int:
         dsn = asyncpg_dsn(db_url)
         started = time.perf_counter()
         world = await big_world.build(
-            db_url, customers=args.customers, partners=max(1, args.customers // CUSTOMERS_PER_PARTNER),
-            solutions=args.solutions, rule=None if args.mixed_rules else AggregationRule.PEAK_CREDITS_DAY,
+            db_url,
+            customers=args.customers,
+            partners=max(1, args.customers // CUSTOMERS_PER_PARTNER),
+            solutions=args.solutions,
+            rule=None if args.mixed_rules else AggregationRule.PEAK_CREDITS_DAY,
         )
         await big_world.copy_usage(dsn, big_world.usage_rows(world, FIRST_DAY, DAYS), skip_foreign_key_checks=True)
         conn = await asyncpg.connect(dsn)
@@ -106,10 +109,13 @@ async def _run(args: argparse.Namespace) -> int:
             await conn.execute("VACUUM ANALYZE")
             rows = await conn.fetchval("SELECT count(*) FROM daily_usage")
             pairs = args.customers * args.solutions
-            print(f"database {db_url.rsplit('/', 1)[-1]}: {rows:,} daily rows, {pairs:,} (customer, solution) "
-                  f"pairs, {len(world.solution_codes)} solutions "
-                  f"({'each rule in turn' if args.mixed_rules else 'all PEAK_CREDITS_DAY'}); "
-                  f"seeded in {time.perf_counter() - started:.1f} s", flush=True)
+            print(
+                f"database {db_url.rsplit('/', 1)[-1]}: {rows:,} daily rows, {pairs:,} (customer, solution) "
+                f"pairs, {len(world.solution_codes)} solutions "
+                f"({'each rule in turn' if args.mixed_rules else 'all PEAK_CREDITS_DAY'}); "
+                f"seeded in {time.perf_counter() - started:.1f} s",
+                flush=True,
+            )
             await Tortoise.init(config=tortoise_config(db_url))
             try:
                 times = await _measure(conn, args.rounds, pairs)
@@ -164,13 +170,17 @@ def _report(times: dict[str, list[float]], args: argparse.Namespace) -> None:
     load1, load5, _ = os.getloadavg()
     baseline, service = statistics.median(times["baseline"]), statistics.median(times["service"])
     written = statistics.median(times["written"])
-    print(f"\ngenerating a period: {args.customers * args.solutions * DAYS:,} daily rows into "
-          f"{args.customers * args.solutions:,} lines, {args.rounds} round(s) of each, in turn")
+    print(
+        f"\ngenerating a period: {args.customers * args.solutions * DAYS:,} daily rows into "
+        f"{args.customers * args.solutions:,} lines, {args.rounds} round(s) of each, in turn"
+    )
     print(f"machine: {os.cpu_count()} cores, load average {load1:.2f} (1 min) {load5:.2f} (5 min) at the end")
     print(f"baseline (one DISTINCT ON query, fetched)              median {baseline:6.2f} s")
     print(f"service  (generate_reports)                            median {service:6.2f} s")
-    print(f"written  (hand-written SQL writing the reports, lines) median {written:6.2f} s"
-          f"   service / written: {service / written:.2f}x")
+    print(
+        f"written  (hand-written SQL writing the reports, lines) median {written:6.2f} s"
+        f"   service / written: {service / written:.2f}x"
+    )
     print(f"ratio service / baseline: {service / baseline:.2f}x  (target <= 1.5x)")
 
 
@@ -179,10 +189,16 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--customers", type=int, default=25_000, help="customers (default 25,000)")
     parser.add_argument("--solutions", type=int, default=4, help="solutions, each used by every customer (default 4)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per side (default 3)")
-    parser.add_argument("--mixed-rules", action="store_true",
-                        help="give the solutions each aggregation rule in turn (the baseline stays the peak query)")
-    parser.add_argument("--server-url", default=DEFAULT_SERVER_URL,
-                        help=f"PostgreSQL cluster for the throwaway database (default {DEFAULT_SERVER_URL})")
+    parser.add_argument(
+        "--mixed-rules",
+        action="store_true",
+        help="give the solutions each aggregation rule in turn (the baseline stays the peak query)",
+    )
+    parser.add_argument(
+        "--server-url",
+        default=DEFAULT_SERVER_URL,
+        help=f"PostgreSQL cluster for the throwaway database (default {DEFAULT_SERVER_URL})",
+    )
     args = parser.parse_args(argv)
     if not (CUSTOMERS_PER_PARTNER <= args.customers <= 50_000 and 1 <= args.solutions <= 8 and 1 <= args.rounds <= 10):
         parser.error("keep it bounded: customers 50-50,000, solutions 1-8, rounds 1-10")

@@ -103,8 +103,11 @@ async def _bench_import(args: argparse.Namespace, world: big_world.BigWorld, db_
     path = tmp / "usage.csv"
     started = time.perf_counter()
     _write_csv(path, rows, world)
-    print(f"\nimport: {len(rows):,} rows ({days} days of every customer and solution), "
-          f"{path.stat().st_size / 2**20:.0f} MiB of CSV written in {time.perf_counter() - started:.1f} s", flush=True)
+    print(
+        f"\nimport: {len(rows):,} rows ({days} days of every customer and solution), "
+        f"{path.stat().st_size / 2**20:.0f} MiB of CSV written in {time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
     dsn = asyncpg_dsn(db_url)
     conn = await asyncpg.connect(dsn)
     try:
@@ -119,7 +122,7 @@ async def _bench_import(args: argparse.Namespace, world: big_world.BigWorld, db_
             return _run_import_command(db_url, path)
 
         for round_no in range(0, args.rounds + 1):  # round 0: untimed, once each
-            for side in ([baseline, service] if round_no % 2 == 0 else [service, baseline]):
+            for side in [baseline, service] if round_no % 2 == 0 else [service, baseline]:
                 await conn.execute("TRUNCATE daily_usage")
                 began = time.perf_counter()
                 note = await copy() if side is baseline else cli()
@@ -130,8 +133,10 @@ async def _bench_import(args: argparse.Namespace, world: big_world.BigWorld, db_
                 if round_no:
                     side.seconds.append(elapsed)
                     side.notes.append(note)
-                    print(f"round {round_no} {side.name:8} {elapsed:6.2f} s  {len(rows) / elapsed:10,.0f} rows/s  {note}",
-                          flush=True)
+                    print(
+                        f"round {round_no} {side.name:8} {elapsed:6.2f} s  {len(rows) / elapsed:10,.0f} rows/s  {note}",
+                        flush=True,
+                    )
     finally:
         await conn.close()
     b, s = statistics.median(baseline.seconds), statistics.median(service.seconds)
@@ -148,9 +153,7 @@ def _write_csv(path: Path, rows: list[big_world.UsageRow], world: big_world.BigW
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(COLUMNS)
-        writer.writerows(
-            (ids[c], codes[s], day.isoformat(), p, u, format_credits(e4)) for c, s, day, p, u, e4 in rows
-        )
+        writer.writerows((ids[c], codes[s], day.isoformat(), p, u, format_credits(e4)) for c, s, day, p, u, e4 in rows)
 
 
 async def _copy_without_constraints(conn: asyncpg.Connection, rows: list[big_world.UsageRow]) -> float:
@@ -174,7 +177,10 @@ def _run_import_command(db_url: str, path: Path) -> str:
     with err_path.open("wb") as err:
         process = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "import-usage", str(path)],
-            cwd=servers.PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err,
+            cwd=servers.PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
         )
         while process.poll() is None:
             peak_kib = max(peak_kib, _peak_rss_kib(process.pid))
@@ -200,18 +206,21 @@ def _peak_rss_kib(pid: int) -> int:
 async def _bench_record(args: argparse.Namespace, world: big_world.BigWorld, db_url: str, tmp: Path) -> None:
     customers = args.batches * BATCH // (SOLUTIONS * 25)
     rows = list(big_world.usage_rows(world, RECORD_FIRST_DAY, 25, customers=customers))[: args.batches * BATCH]
-    batches = [rows[i:i + BATCH] for i in range(0, len(rows), BATCH)]
+    batches = [rows[i : i + BATCH] for i in range(0, len(rows), BATCH)]
     codes = dict(zip(world.solution_ids, world.solution_codes, strict=True))
     bodies = [_request_body(batch, codes) for batch in batches]
-    print(f"\nrecordUsage: {len(rows):,} records in {len(batches)} requests of {BATCH:,} "
-          f"({statistics.median(len(b) for b in bodies) / 2**10:.0f} KiB each)", flush=True)
+    print(
+        f"\nrecordUsage: {len(rows):,} records in {len(batches)} requests of {BATCH:,} "
+        f"({statistics.median(len(b) for b in bodies) / 2**10:.0f} KiB each)",
+        flush=True,
+    )
     server = servers.start("service", servers.SERVICE_FACTORY, db_url, tmp)
     conn = await asyncpg.connect(asyncpg_dsn(db_url))
     try:
         baseline, service = Side("baseline"), Side("service")
         async with httpx.AsyncClient(timeout=120) as client:
             for round_no in range(0, args.rounds + 1):  # round 0: untimed, once each
-                for side in ([baseline, service] if round_no % 2 == 0 else [service, baseline]):
+                for side in [baseline, service] if round_no % 2 == 0 else [service, baseline]:
                     await conn.execute("TRUNCATE daily_usage")
                     began = time.perf_counter()
                     if side is baseline:
@@ -226,8 +235,10 @@ async def _bench_record(args: argparse.Namespace, world: big_world.BigWorld, db_
                         raise SystemExit(f"{side.name}: {stored:,} rows stored, expected {len(rows):,}")
                     if round_no:
                         side.seconds.append(elapsed)
-                        print(f"round {round_no} {side.name:8} {elapsed:6.2f} s  {len(rows) / elapsed:10,.0f} records/s",
-                              flush=True)
+                        print(
+                            f"round {round_no} {side.name:8} {elapsed:6.2f} s  {len(rows) / elapsed:10,.0f} records/s",
+                            flush=True,
+                        )
         rss = server.rss_mib()
     finally:
         await conn.close()
@@ -235,23 +246,32 @@ async def _bench_record(args: argparse.Namespace, world: big_world.BigWorld, db_
     b, s = statistics.median(baseline.seconds), statistics.median(service.seconds)
     _machine()
     print(f"baseline (asyncpg executemany, {BATCH:,} a call)          median {len(rows) / b:10,.0f} records/s")
-    print(f"service  (recordUsage over HTTP, {BATCH:,} a request)     median {len(rows) / s:10,.0f} records/s"
-          f"  (worker RSS {rss or float('nan'):.0f} MiB)")
+    print(
+        f"service  (recordUsage over HTTP, {BATCH:,} a request)     median {len(rows) / s:10,.0f} records/s"
+        f"  (worker RSS {rss or float('nan'):.0f} MiB)"
+    )
     print(f"ratio service / baseline: {b / s:.2f}x;  service {len(rows) / s:,.0f} records/s (target >= 20,000)")
 
 
 def _request_body(batch: list[big_world.UsageRow], codes: dict[int, str]) -> bytes:
     records = [
-        {"customerId": encode(CUSTOMER, c), "solutionCode": codes[s], "day": day.isoformat(),
-         "provisionedUnits": p, "usedUnits": u, "allocatedCredits": format_credits(e4)}
+        {
+            "customerId": encode(CUSTOMER, c),
+            "solutionCode": codes[s],
+            "day": day.isoformat(),
+            "provisionedUnits": p,
+            "usedUnits": u,
+            "allocatedCredits": format_credits(e4),
+        }
         for c, s, day, p, u, e4 in batch
     ]
     return orjson.dumps({"query": RECORD_USAGE, "variables": {"input": {"records": records}}})
 
 
 async def _post(client: httpx.AsyncClient, url: str, token: str, body: bytes) -> None:
-    response = await client.post(url, content=body, headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    response = await client.post(
+        url, content=body, headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    )
     answer = response.json()
     result = (answer.get("data") or {}).get("recordUsage") or {}
     if response.status_code != 200 or result.get("acceptedCount") != BATCH or result.get("errors"):
@@ -272,8 +292,11 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the imported file (default 1,000,000)")
     parser.add_argument("--batches", type=int, default=40, help=f"recordUsage requests of {BATCH:,} (default 40)")
     parser.add_argument("--rounds", type=int, default=2, help="alternating timed rounds per side (default 2)")
-    parser.add_argument("--server-url", default=DEFAULT_SERVER_URL,
-                        help=f"PostgreSQL cluster for the throwaway database (default {DEFAULT_SERVER_URL})")
+    parser.add_argument(
+        "--server-url",
+        default=DEFAULT_SERVER_URL,
+        help=f"PostgreSQL cluster for the throwaway database (default {DEFAULT_SERVER_URL})",
+    )
     args = parser.parse_args(argv)
     if not (CUSTOMERS * SOLUTIONS <= args.rows <= 2_000_000 and 1 <= args.batches <= 100 and 1 <= args.rounds <= 5):
         parser.error(f"keep it bounded: rows {CUSTOMERS * SOLUTIONS:,}-2,000,000, batches 1-100, rounds 1-5")

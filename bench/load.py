@@ -52,8 +52,9 @@ def ensure_wrk() -> str:
         return path
     if os.geteuid() == 0 and shutil.which("apt-get"):
         print("wrk is missing: apt-get install -y wrk", flush=True)
-        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-q", "wrk"], check=False, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+        )
         path = shutil.which("wrk")
         if path:
             return path
@@ -63,14 +64,23 @@ def ensure_wrk() -> str:
 def run_wrk(url: str, body_file: Path, token: str, duration_s: int, settings: LoadSettings) -> LoadResult:
     env = {**os.environ, "BENCH_BODY_FILE": str(body_file), "BENCH_TOKEN": token}
     command = [
-        ensure_wrk(), "-t", str(settings.threads), "-c", str(settings.connections),
-        "-d", f"{duration_s}s", "--timeout", "5s", "-s", str(SCRIPT), url,
+        ensure_wrk(),
+        "-t",
+        str(settings.threads),
+        "-c",
+        str(settings.connections),
+        "-d",
+        f"{duration_s}s",
+        "--timeout",
+        "5s",
+        "-s",
+        str(SCRIPT),
+        url,
     ]
-    completed = subprocess.run(command, env=env, capture_output=True, text=True,
-                               timeout=duration_s + 30, check=False)
+    completed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=duration_s + 30, check=False)
     for line in completed.stdout.splitlines():
         if line.startswith(_MARKER):
-            raw = json.loads(line[len(_MARKER):])
+            raw = json.loads(line[len(_MARKER) :])
             latency = raw["latency_us"]
             return LoadResult(
                 requests=raw["requests"],

@@ -19,7 +19,9 @@ class ParityError(AssertionError):
 
 def post(url: str, body: bytes, token: str) -> Any:
     response = httpx.post(
-        url, content=body, timeout=10.0,
+        url,
+        content=body,
+        timeout=10.0,
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
     )
     if response.status_code != 200:
@@ -41,7 +43,7 @@ def differences(expected: Any, actual: Any, path: str = "$") -> list[str]:
         return sorted(found)
     if isinstance(expected, list) and isinstance(actual, list):
         found = [f"{path}: {len(expected)} items != {len(actual)} items"] if len(expected) != len(actual) else []
-        for index, (e, a) in enumerate(zip(expected, actual)):
+        for index, (e, a) in enumerate(zip(expected, actual, strict=False)):
             found.extend(differences(e, a, f"{path}[{index}]"))
         return found
     # bool is an int in Python: 1 and true must still differ.
@@ -58,11 +60,9 @@ def check_same(label: str, baseline: Any, service: Any, max_lines: int = 40) -> 
     shown = "\n".join(f"  {d}" for d in found[:max_lines])
     more = f"\n  … and {len(found) - max_lines} more" if len(found) > max_lines else ""
     diff = "\n".join(
-        list(
-            difflib.unified_diff(
-                _pretty(baseline), _pretty(service), "baseline", "service", lineterm="", n=2
-            )
-        )[: max_lines * 2]
+        list(difflib.unified_diff(_pretty(baseline), _pretty(service), "baseline", "service", lineterm="", n=2))[
+            : max_lines * 2
+        ]
     )
     raise ParityError(
         f"{label}: the service's JSON differs from the baseline's "

@@ -25,10 +25,10 @@ from tortoise.migrations.api.migrate import migrate
 from models import BillingReport, Customer, LineItem, Organization, Solution
 from schema import ids
 from server.database import tortoise_config
+from vocabulary.enums import AggregationRule, Tier
 from workflow.access import tokens
 from workflow.core.actors import Actor
 from workflow.core.adjustments import Adjustment
-from vocabulary.enums import AggregationRule, Tier
 from workflow.generation.generate import generate_reports
 from workflow.reports.actions import submit_report
 from workflow.usage.record import UsageRecord, record_usage
@@ -94,7 +94,11 @@ async def fill(db_url: str, *, alpha_lines: int = 50) -> BenchWorld:
     codes = [s.code for s in solutions]
 
     usage: list[UsageRecord] = []
-    for partner, customers, solution_codes in [(alpha, alpha_lines // len(codes), codes), (beta, 1, codes[:3]), (gamma, 2, codes[:2])]:
+    for partner, customers, solution_codes in [
+        (alpha, alpha_lines // len(codes), codes),
+        (beta, 1, codes[:3]),
+        (gamma, 2, codes[:2]),
+    ]:
         for n in range(1, customers + 1):
             customer = await Customer.create(name=f"{partner.name} customer {n:02d}", partner=partner)
             usage.extend(_month_of_usage(customer.id, solution_codes))
@@ -110,7 +114,9 @@ async def fill(db_url: str, *, alpha_lines: int = 50) -> BenchWorld:
     assert first_line is not None
     alpha_actor = await _actor(alpha, "Alpha billing")
     await submit_report(
-        alpha_actor, report.id, report.version,
+        alpha_actor,
+        report.id,
+        report.version,
         [Adjustment(first_line.id, first_line.used_units - 2, "two seats cancelled on the 20th")],
     )
     north_token = (await tokens.issue_token(north, "North reviewer")).token

@@ -6,6 +6,7 @@ Subscribes, waits until the subscription is live, then prints every event as it 
 reconnects with backoff after a break. With --events N it stops after N events.
 Needs `websockets` (installed with the service: uvicorn[standard]).
 """
+
 import argparse
 import asyncio
 import json
@@ -25,8 +26,15 @@ async def watch(url: str, token: str, period: str, events_left: list[int]) -> No
     async with connect(url, subprotocols=["graphql-transport-ws"]) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "events", "type": "subscribe",
-                                  "payload": {"query": EVENTS, "variables": {"filter": {"period": period}}}}))
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "events",
+                    "type": "subscribe",
+                    "payload": {"query": EVENTS, "variables": {"filter": {"period": period}}},
+                }
+            )
+        )
         await ws.send(json.dumps({"type": "ping"}))  # its pong means: the subscription is live
         async for raw in ws:
             message = json.loads(raw)
@@ -35,9 +43,14 @@ async def watch(url: str, token: str, period: str, events_left: list[int]) -> No
             elif message["type"] == "next" and "errors" not in message["payload"]:
                 event = message["payload"]["data"]["reportEvents"]
                 report = event["report"]
-                print(event["occurredAt"], report["partner"]["name"], event["action"],
-                      f"-> {report['status']} (version {report['version']})", report["availableActions"],
-                      flush=True)
+                print(
+                    event["occurredAt"],
+                    report["partner"]["name"],
+                    event["action"],
+                    f"-> {report['status']} (version {report['version']})",
+                    report["availableActions"],
+                    flush=True,
+                )
                 events_left[0] -= 1
                 if events_left[0] == 0:
                     return

@@ -7,9 +7,7 @@ from vocabulary.enums import AggregationRule
 class Customer(Model):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=200)
-    partner = fields.ForeignKeyField(
-        "models.Organization", related_name="customers", on_delete=fields.RESTRICT
-    )
+    partner = fields.ForeignKeyField("models.Organization", related_name="customers", on_delete=fields.RESTRICT)
 
     partner_id: int
 
@@ -22,9 +20,7 @@ class Solution(Model):
     code = fields.CharField(max_length=64, unique=True)
     name = fields.CharField(max_length=200)
     billing_unit = fields.CharField(max_length=64)
-    aggregation_rule = fields.CharEnumField(
-        AggregationRule, max_length=32, default=AggregationRule.PEAK_CREDITS_DAY
-    )
+    aggregation_rule = fields.CharEnumField(AggregationRule, max_length=32, default=AggregationRule.PEAK_CREDITS_DAY)
 
     class Meta:
         table = "solution"
@@ -34,12 +30,8 @@ class DailyUsage(Model):
     """One (customer, solution, day): recording it again replaces the values."""
 
     id = fields.BigIntField(primary_key=True)
-    customer = fields.ForeignKeyField(
-        "models.Customer", related_name="usage", on_delete=fields.RESTRICT
-    )
-    solution = fields.ForeignKeyField(
-        "models.Solution", related_name="usage", on_delete=fields.RESTRICT
-    )
+    customer = fields.ForeignKeyField("models.Customer", related_name="usage", on_delete=fields.RESTRICT)
+    solution = fields.ForeignKeyField("models.Solution", related_name="usage", on_delete=fields.RESTRICT)
     day = fields.DateField()
     provisioned_units = fields.BigIntField()
     used_units = fields.BigIntField()

@@ -12,18 +12,14 @@ class HistoryEntry(Model):
     """
 
     id = fields.BigIntField(primary_key=True)
-    report = fields.ForeignKeyField(
-        "models.BillingReport", related_name="history", on_delete=fields.CASCADE
-    )
+    report = fields.ForeignKeyField("models.BillingReport", related_name="history", on_delete=fields.CASCADE)
     action = fields.CharEnumField(ReportEventAction, max_length=24)
     from_status = fields.CharEnumField(ReportStatus, max_length=16, null=True)
     to_status = fields.CharEnumField(ReportStatus, max_length=16)
     # The report's version after this step.
     version = fields.IntField()
     occurred_at = fields.DatetimeField()
-    principal = fields.ForeignKeyField(
-        "models.Principal", related_name="history", null=True, on_delete=fields.RESTRICT
-    )
+    principal = fields.ForeignKeyField("models.Principal", related_name="history", null=True, on_delete=fields.RESTRICT)
     organization = fields.ForeignKeyField(
         "models.Organization", related_name="history", null=True, on_delete=fields.RESTRICT
     )
@@ -42,12 +38,8 @@ class HistoryLineChange(Model):
     """The chargeable units and comment of a line before and after one history step."""
 
     id = fields.BigIntField(primary_key=True)
-    entry = fields.ForeignKeyField(
-        "models.HistoryEntry", related_name="changes", on_delete=fields.CASCADE
-    )
-    line_item = fields.ForeignKeyField(
-        "models.LineItem", related_name="changes", on_delete=fields.CASCADE
-    )
+    entry = fields.ForeignKeyField("models.HistoryEntry", related_name="changes", on_delete=fields.CASCADE)
+    line_item = fields.ForeignKeyField("models.LineItem", related_name="changes", on_delete=fields.CASCADE)
     old_chargeable_units = fields.BigIntField()
     new_chargeable_units = fields.BigIntField()
     old_comment = fields.TextField(null=True)

@@ -20,12 +20,8 @@ class BillingReport(Model):
     """The report of one Tier 2 partner for one period. Its version grows with every change."""
 
     id = fields.IntField(primary_key=True)
-    period = fields.ForeignKeyField(
-        "models.BillingPeriod", related_name="reports", on_delete=fields.RESTRICT
-    )
-    partner = fields.ForeignKeyField(
-        "models.Organization", related_name="reports", on_delete=fields.RESTRICT
-    )
+    period = fields.ForeignKeyField("models.BillingPeriod", related_name="reports", on_delete=fields.RESTRICT)
+    partner = fields.ForeignKeyField("models.Organization", related_name="reports", on_delete=fields.RESTRICT)
     status = fields.CharEnumField(ReportStatus, max_length=16, default=ReportStatus.PREPARING)
     version = fields.IntField(default=1)
     generated_at = fields.DatetimeField()
@@ -46,9 +42,7 @@ class LineItem(Model):
     """One (customer, solution) of a report, with the figures of its reference day."""
 
     id = fields.IntField(primary_key=True)
-    report = fields.ForeignKeyField(
-        "models.BillingReport", related_name="line_items", on_delete=fields.CASCADE
-    )
+    report = fields.ForeignKeyField("models.BillingReport", related_name="line_items", on_delete=fields.CASCADE)
     # No foreign-key constraints on customer and solution (``db_constraint=False``): see
     # docs/decisions.md, "The data model".
     customer = fields.ForeignKeyField(

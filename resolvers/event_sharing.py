@@ -43,8 +43,7 @@ class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
             return super().execute_operation(serially)
         variables = self.variable_values.coerced
         for shared in memo:
-            if (shared.operation is self.operation and shared.answer_key == answer_key
-                    and shared.variables == variables):
+            if shared.operation is self.operation and shared.answer_key == answer_key and shared.variables == variables:
                 return _copy(shared.result) if shared.pending is None else _copy_when_done(shared.pending)
         result = super().execute_operation(serially)
         shared = SharedResult(self.operation, variables, answer_key)

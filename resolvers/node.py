@@ -20,9 +20,9 @@ from schema.node import Node
 from schema.periods import BillingPeriod
 from schema.permissions import require_reports_read
 from schema.reports import BillingReport
-from workflow.reads import reports as reads
-from workflow.reads import contents as report_contents
 from workflow.core.actors import Actor
+from workflow.reads import contents as report_contents
+from workflow.reads import reports as reads
 
 Info = strawberry.Info[Context, None]
 
@@ -67,7 +67,7 @@ _LOOKUPS: dict[str, Callable[[Info, Actor, int], Awaitable[Node | None]]] = {
 }
 
 
-async def node(info: Info, id: strawberry.ID) -> Node | None:  # noqa: A002
+async def node(info: Info, id: strawberry.ID) -> Node | None:
     require_reports_read(info)
     decoded = ids.decode(id)
     if decoded is None or decoded[0] not in _LOOKUPS:

@@ -12,10 +12,11 @@ from schema.inputs import GenerateReportsInput, RecordUsageInput, UsageRecordInp
 from schema.payloads import GenerateReportsPayload, RecordUsagePayload
 from workflow.generation import generate as generation
 from workflow.usage import record as usage
+
 Info = strawberry.Info[Context, None]
 
 
-async def record_usage(info: Info, input: RecordUsageInput) -> RecordUsagePayload:  # noqa: A002
+async def record_usage(info: Info, input: RecordUsageInput) -> RecordUsagePayload:
     actor = info.context.actor
     result, problems = await attempt(lambda: usage.record_usage(actor, _records(input.records)))
     if result is None:
@@ -23,7 +24,7 @@ async def record_usage(info: Info, input: RecordUsageInput) -> RecordUsagePayloa
     return RecordUsagePayload(accepted_count=result.accepted_count, errors=user_errors(result.problems))
 
 
-async def generate_reports(info: Info, input: GenerateReportsInput) -> GenerateReportsPayload:  # noqa: A002
+async def generate_reports(info: Info, input: GenerateReportsInput) -> GenerateReportsPayload:
     actor = info.context.actor
     result, problems = await attempt(lambda: generation.generate_reports(actor, input.period))
     if result is None:

@@ -22,6 +22,7 @@ from schema.reports import BillingReport
 from schema.viewer import Viewer
 from workflow.reads import reports as reads
 from workflow.reads import views
+
 Info = strawberry.Info[Context, None]
 _REPORT_CURSOR = "report"
 _PERIOD_CURSOR = "period"
@@ -36,16 +37,17 @@ def viewer(info: Info) -> Viewer:
     )
 
 
-async def billing_periods(
-    info: Info, first: int | None = None, after: str | None = None
-) -> Connection[BillingPeriod]:
+async def billing_periods(info: Info, first: int | None = None, after: str | None = None) -> Connection[BillingPeriod]:
     """The periods in which the caller sees at least one report, newest first."""
     require_reports_read(info)
     size = page_size(first)
     after_day = decode_cursor(_PERIOD_CURSOR, after, date.fromisoformat)
     page = await reads.period_page(info.context.actor, size, after_day)
     return connection(
-        page.items, total_count=page.total_count, has_next_page=page.has_next_page, after=after,
+        page.items,
+        total_count=page.total_count,
+        has_next_page=page.has_next_page,
+        after=after,
         cursor_of=lambda p: encode_cursor(_PERIOD_CURSOR, [p.starts_on.isoformat()]),
         node_of=BillingPeriod.from_view,
     )
@@ -53,7 +55,7 @@ async def billing_periods(
 
 async def reports(
     info: Info,
-    filter: ReportFilter | None = None,  # noqa: A002 - the contract's argument name
+    filter: ReportFilter | None = None,
     first: int | None = None,
     after: str | None = None,
 ) -> Connection[BillingReport]:
@@ -63,12 +65,16 @@ async def reports(
     after_key = decode_cursor(_REPORT_CURSOR, after, _report_key)
     page = await reads.report_page(info.context.actor, _report_filter(filter), size, after_key)
     return connection(
-        page.items, total_count=page.total_count, has_next_page=page.has_next_page, after=after,
-        cursor_of=_report_cursor, node_of=BillingReport.from_view,
+        page.items,
+        total_count=page.total_count,
+        has_next_page=page.has_next_page,
+        after=after,
+        cursor_of=_report_cursor,
+        node_of=BillingReport.from_view,
     )
 
 
-async def report(info: Info, id: strawberry.ID) -> BillingReport | None:  # noqa: A002
+async def report(info: Info, id: strawberry.ID) -> BillingReport | None:
     """The report, or null if it does not exist for the caller (another tenant's included)."""
     require_reports_read(info)
     pk = ids.decode_as(ids.BILLING_REPORT, id)

@@ -25,46 +25,58 @@ from schema.inputs import (
 )
 from schema.payloads import ApproveReportPayload, RejectReportPayload, SaveReportDraftPayload, SubmitReportPayload
 from schema.reports import BillingReport
+from workflow.core.adjustments import Adjustment
 from workflow.reads import reports as reads
 from workflow.reports import actions as report_actions
-from workflow.core.adjustments import Adjustment
 
 Info = strawberry.Info[Context, None]
 Payload = TypeVar("Payload")
 
 
-async def save_report_draft(info: Info, input: SaveReportDraftInput) -> SaveReportDraftPayload:  # noqa: A002
+async def save_report_draft(info: Info, input: SaveReportDraftInput) -> SaveReportDraftPayload:
     actor = info.context.actor
     return await _answer(
-        info, SaveReportDraftPayload, input.report_id, input.adjustments,
+        info,
+        SaveReportDraftPayload,
+        input.report_id,
+        input.adjustments,
         lambda: report_actions.save_report_draft(
             actor, report_pk(input.report_id), input.version, _adjustments(input.adjustments)
         ),
     )
 
 
-async def submit_report(info: Info, input: SubmitReportInput) -> SubmitReportPayload:  # noqa: A002
+async def submit_report(info: Info, input: SubmitReportInput) -> SubmitReportPayload:
     actor = info.context.actor
     return await _answer(
-        info, SubmitReportPayload, input.report_id, input.adjustments,
+        info,
+        SubmitReportPayload,
+        input.report_id,
+        input.adjustments,
         lambda: report_actions.submit_report(
             actor, report_pk(input.report_id), input.version, _adjustments(input.adjustments)
         ),
     )
 
 
-async def approve_report(info: Info, input: ApproveReportInput) -> ApproveReportPayload:  # noqa: A002
+async def approve_report(info: Info, input: ApproveReportInput) -> ApproveReportPayload:
     actor = info.context.actor
     return await _answer(
-        info, ApproveReportPayload, input.report_id, [],
+        info,
+        ApproveReportPayload,
+        input.report_id,
+        [],
         lambda: report_actions.approve_report(actor, report_pk(input.report_id), input.version, input.comment),
     )
 
 
-async def reject_report(info: Info, input: RejectReportInput) -> RejectReportPayload:  # noqa: A002
+async def reject_report(info: Info, input: RejectReportInput) -> RejectReportPayload:
     actor = info.context.actor
     return await _answer(
-        info, RejectReportPayload, input.report_id, [],
+        info,
+        RejectReportPayload,
+        input.report_id,
+        [],
         lambda: report_actions.reject_report(actor, report_pk(input.report_id), input.version, input.reason),
     )
 

@@ -127,7 +127,10 @@ class BillingReportsSchema(strawberry.Schema):
     """
 
     async def execute(  # type: ignore[override]  # the same call, keywords forwarded
-        self, query: str | None, *args: Any, allowed_operation_types: Iterable[OperationType] | None = None,
+        self,
+        query: str | None,
+        *args: Any,
+        allowed_operation_types: Iterable[OperationType] | None = None,
         **kwargs: Any,
     ) -> ExecutionResult:
         allowed = set(allowed_operation_types or OperationType) - {OperationType.SUBSCRIPTION}

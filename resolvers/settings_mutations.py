@@ -13,15 +13,19 @@ from schema.errors import user_errors
 from schema.permissions import require_reports_read
 from schema.settings import PartnerSettings, UpdatePartnerSettingsInput, UpdatePartnerSettingsPayload
 from workflow.reports import settings
+
 Info = strawberry.Info[Context, None]
 
 
 async def partner_settings(
     info: Info,
-    partner_id: Annotated[strawberry.ID | None, strawberry.argument(
-        description="A Tier 1 partner's ID. Default: the caller's channel (a Tier 1 itself, a Tier 2 its "
-        "parent); the platform names one. Null for a partner the caller may not see.",
-    )] = None,
+    partner_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(
+            description="A Tier 1 partner's ID. Default: the caller's channel (a Tier 1 itself, a Tier 2 its "
+            "parent); the platform names one. Null for a partner the caller may not see.",
+        ),
+    ] = None,
 ) -> PartnerSettings | None:
     require_reports_read(info)
     tier1_id = None
@@ -33,9 +37,7 @@ async def partner_settings(
     return None if view is None else PartnerSettings.from_view(view)
 
 
-async def update_partner_settings(
-    info: Info, input: UpdatePartnerSettingsInput  # noqa: A002
-) -> UpdatePartnerSettingsPayload:
+async def update_partner_settings(info: Info, input: UpdatePartnerSettingsInput) -> UpdatePartnerSettingsPayload:
     actor = info.context.actor
     result, problems = await attempt(
         lambda: settings.update_partner_settings(

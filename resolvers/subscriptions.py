@@ -48,7 +48,7 @@ log = logging.getLogger("billing_reports.events")
 
 async def report_events(
     info: Info,
-    filter: ReportEventFilter | None = None,  # noqa: A002 - the contract's argument name
+    filter: ReportEventFilter | None = None,
 ) -> AsyncGenerator[ReportEvent, None]:
     # Checked here, before the stream starts, so a refusal is the protocol's "error" message.
     require_reports_read(info)

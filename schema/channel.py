@@ -16,7 +16,7 @@ class Organization(Node):
     tier: Tier
 
     @classmethod
-    def from_view(cls, view: OrganizationView) -> "Organization":
+    def from_view(cls, view: OrganizationView) -> Organization:
         return cls(id=strawberry.ID(ids.encode(ids.ORGANIZATION, view.id)), name=view.name, tier=view.tier)
 
 
@@ -25,7 +25,7 @@ class Customer(Node):
     name: str
 
     @classmethod
-    def from_view(cls, view: CustomerView) -> "Customer":
+    def from_view(cls, view: CustomerView) -> Customer:
         return cls(id=strawberry.ID(ids.encode(ids.CUSTOMER, view.id)), name=view.name)
 
 

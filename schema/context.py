@@ -54,6 +54,7 @@ class Context:
     def renew_loaders(self) -> None:
         """Forget what this request loaded: after a mutation, or for each subscription event."""
         self.loaders = self.make_loaders(self.actor)
+
     @property
     def answer_key(self) -> tuple[object, ...]:
         """All that a subscription's answer may depend on about the caller.

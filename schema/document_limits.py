@@ -150,8 +150,12 @@ def measure(document: DocumentNode) -> Size:
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode):
             size = measuring.closed(definition.selection_set)
-            total = Size(total.fields + size.fields, max(total.levels, size.levels),
-                         total.aliases + size.aliases, total.repeats + size.repeats)
+            total = Size(
+                total.fields + size.fields,
+                max(total.levels, size.levels),
+                total.aliases + size.aliases,
+                total.repeats + size.repeats,
+            )
     return total
 
 
@@ -166,8 +170,10 @@ def limit_errors(document: DocumentNode) -> list[GraphQLError]:
     if size.fields > MAX_FIELDS:
         problems.append(f"{size.fields} fields after fragment expansion; the limit is {MAX_FIELDS}")
     if size.repeats > MAX_REPEATS:
-        problems.append(f"fields repeated under one response name cost {size.repeats} comparisons "
-                        f"after fragment expansion; the limit is {MAX_REPEATS}")
+        problems.append(
+            f"fields repeated under one response name cost {size.repeats} comparisons "
+            f"after fragment expansion; the limit is {MAX_REPEATS}"
+        )
     return [GraphQLError(p, extensions={"code": QUERY_TOO_COMPLEX}) for p in problems]
 
 
@@ -180,8 +186,9 @@ def oversized_list(variables: Any, path: str = "variables") -> GraphQLError | No
             stack.extend((item, f"{where}.{name}") for name, item in value.items())
         elif isinstance(value, list):
             if len(value) > MAX_INPUT_LIST:
-                return GraphQLError(f"{where} has {len(value)} items; a list input takes at most {MAX_INPUT_LIST}",
-                                    extensions={"code": INPUT_TOO_LARGE})
+                return GraphQLError(
+                    f"{where} has {len(value)} items; a list input takes at most {MAX_INPUT_LIST}",
+                    extensions={"code": INPUT_TOO_LARGE},
+                )
             stack.extend((item, f"{where}[{index}]") for index, item in enumerate(value))
     return None
-

@@ -19,11 +19,13 @@ ReportAction = strawberry.enum(
     enums.ReportAction, name="ReportAction", description="What a principal may ask of a report (`availableActions`)."
 )
 ReportEventAction = strawberry.enum(
-    enums.ReportEventAction, name="ReportEventAction",
+    enums.ReportEventAction,
+    name="ReportEventAction",
     description="What a history entry records, the system's own steps included.",
 )
 AggregationRule = strawberry.enum(
-    enums.AggregationRule, name="AggregationRule",
+    enums.AggregationRule,
+    name="AggregationRule",
     description="How a solution's line picks its reference day (or sums the period).",
 )
 UserErrorCode = strawberry.enum(

@@ -26,9 +26,7 @@ UNAUTHENTICATED = "UNAUTHENTICATED"
 class UserError:
     code: UserErrorCode
     message: str
-    field: str | None = strawberry.field(
-        default=None, description="The input field at fault (camelCase), if one is."
-    )
+    field: str | None = strawberry.field(default=None, description="The input field at fault (camelCase), if one is.")
     line_item_id: strawberry.ID | None = strawberry.field(
         default=None, description="The line item at fault, as the client sent its ID."
     )

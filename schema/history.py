@@ -27,7 +27,7 @@ class LineItemChange:
     new_comment: str | None
 
     @classmethod
-    def from_view(cls, view: ChangeView) -> "LineItemChange":
+    def from_view(cls, view: ChangeView) -> LineItemChange:
         return cls(
             line_item_id=strawberry.ID(ids.encode(ids.LINE_ITEM, view.line_item_id)),
             old_chargeable_units=view.old_chargeable_units,
@@ -56,7 +56,7 @@ class ReportEvent(Node):
     @strawberry.field(description="The report as it stands now.")
     async def report(
         self, info: strawberry.Info[Context, None]
-    ) -> Annotated["BillingReport", strawberry.lazy("schema.reports")]:
+    ) -> Annotated[BillingReport, strawberry.lazy("schema.reports")]:
         if self.known_report is not None:
             return self.known_report
         from schema.reports import BillingReport
@@ -67,7 +67,7 @@ class ReportEvent(Node):
         return BillingReport.from_view(view)
 
     @classmethod
-    def from_view(cls, view: EventView, report: "BillingReport | None" = None) -> "ReportEvent":
+    def from_view(cls, view: EventView, report: BillingReport | None = None) -> ReportEvent:
         actor = None
         if view.organization is not None:
             actor = Principal(name=view.principal_name or "", organization=Organization.from_view(view.organization))

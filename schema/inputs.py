@@ -103,14 +103,19 @@ def _record_usage_input(cls: type[RecordUsageInput], value: Mapping[str, Any], c
     for 5,000 records that was half the time of a ``recordUsage`` call. Every field of a
     record is a non-null scalar, so the checked values are the Python values.
     """
-    return cls(records=[
-        UsageRecordInput(
-            customer_id=r["customerId"], solution_code=r["solutionCode"], day=r["day"],
-            provisioned_units=r["provisionedUnits"], used_units=r["usedUnits"],
-            allocated_credits=r["allocatedCredits"],
-        )
-        for r in value["records"]
-    ])
+    return cls(
+        records=[
+            UsageRecordInput(
+                customer_id=r["customerId"],
+                solution_code=r["solutionCode"],
+                day=r["day"],
+                provisioned_units=r["provisionedUnits"],
+                used_units=r["usedUnits"],
+                allocated_credits=r["allocatedCredits"],
+            )
+            for r in value["records"]
+        ]
+    )
 
 
 # Strawberry's hook for types that build their own value (see StrawberryObjectDefinition.from_input).

@@ -30,7 +30,7 @@ class LineItem(Node):
     )
 
     @classmethod
-    def from_view(cls, view: LineView) -> "LineItem":
+    def from_view(cls, view: LineView) -> LineItem:
         return cls(
             id=strawberry.ID(ids.encode(ids.LINE_ITEM, view.id)),
             customer=Customer(id=strawberry.ID(ids.encode(ids.CUSTOMER, view.customer_id)), name=view.customer_name),

@@ -31,7 +31,7 @@ class BillingPeriod(Node):
         return period_deadline(Month.of(self.starts_on), days)
 
     @classmethod
-    def from_view(cls, view: PeriodView) -> "BillingPeriod":
+    def from_view(cls, view: PeriodView) -> BillingPeriod:
         return cls(
             id=strawberry.ID(ids.encode(ids.BILLING_PERIOD, view.id)),
             label=view.label,

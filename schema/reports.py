@@ -20,12 +20,11 @@ from schema.history import ReportEvent
 from schema.inputs import LineItemFilter
 from schema.line_items import LineItem
 from schema.node import Node
-from schema.pagination import Connection, connection, decode_cursor, encode_cursor, key_id, page_size
+from schema.pagination import Connection, connection, decode_cursor, key_id, page_size
 from schema.periods import BillingPeriod
 from workflow.core.credits import format_credits
 from workflow.core.machine import available_actions
-from workflow.reads.views import ReportView
-from workflow.reads.views import LineFilter, LineView, Totals
+from workflow.reads.views import LineFilter, LineView, ReportView, Totals
 
 LINE_CURSOR = "line"  # the kind of a line page cursor
 
@@ -40,7 +39,7 @@ class ReportTotals:
     allocated_credits: str = strawberry.field(description='A decimal with 4 places, e.g. "1234.5000".')
 
     @classmethod
-    def from_view(cls, totals: Totals) -> "ReportTotals":
+    def from_view(cls, totals: Totals) -> ReportTotals:
         return cls(
             line_count=totals.line_count,
             provisioned_units=totals.provisioned_units,
@@ -71,7 +70,7 @@ class BillingReport(Node):
         info: strawberry.Info[Context, None],
         first: int | None = None,
         after: str | None = None,
-        filter: LineItemFilter | None = None,  # noqa: A002 - the contract's argument name
+        filter: LineItemFilter | None = None,
     ) -> Connection[LineItem]:
         size = page_size(first)
         after_id = decode_cursor(LINE_CURSOR, after, key_id)
@@ -99,7 +98,7 @@ class BillingReport(Node):
         return available_actions(self.view.status, self.view.ownership, info.context.actor)
 
     @classmethod
-    def from_view(cls, view: ReportView) -> "BillingReport":
+    def from_view(cls, view: ReportView) -> BillingReport:
         return cls(
             id=strawberry.ID(ids.encode(ids.BILLING_REPORT, view.id)),
             period=BillingPeriod.from_view(view.period),
@@ -131,5 +130,3 @@ def _line_filter(given: LineItemFilter | None) -> LineFilter:
         # No code holds a NUL character (PostgreSQL's text cannot, nor be asked for one).
         return LineFilter(customer_id=-1)  # matches no line
     return LineFilter(customer_id=customer_id, solution_code=given.solution_code, adjusted=given.adjusted)
-
-

@@ -28,7 +28,7 @@ class PartnerSettings:
     )
 
     @classmethod
-    def from_view(cls, view: PartnerSettingsView) -> "PartnerSettings":
+    def from_view(cls, view: PartnerSettingsView) -> PartnerSettings:
         return cls(
             partner=Organization.from_view(view.partner),
             submission_deadline_days=view.deadline_days,

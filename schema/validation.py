@@ -42,8 +42,10 @@ class LimitedValidation(SchemaExtension):
         context = self.execution_context
         assert context.graphql_document is not None  # parsed before validation
         too_large = oversized_list(context.variables)
-        context.pre_execution_errors = [too_large] if too_large else self.validate(
-            graphql_schema_of(context.schema), context.graphql_document, context.validation_rules
+        context.pre_execution_errors = (
+            [too_large]
+            if too_large
+            else self.validate(graphql_schema_of(context.schema), context.graphql_document, context.validation_rules)
         )
         yield
 

@@ -6,6 +6,8 @@ import strawberry
 
 from schema.channel import Organization
 from schema.context import Context
+
+
 @strawberry.type(description="The caller: its organization and its token's scopes.")
 class Viewer:
     name: str = strawberry.field(description="The principal's name.")

@@ -52,14 +52,16 @@ from server.settings import Settings
 from server.shutdown import ShutdownAnswers
 
 
-def create_app(
-    db_url: str | None = None, *, settings: Settings | None = None, register_orm: bool = True
-) -> Starlette:
+def create_app(db_url: str | None = None, *, settings: Settings | None = None, register_orm: bool = True) -> Starlette:
     settings = settings or Settings.from_env()
     events = EventHub()  # this worker's live report events
-    view = GraphQLView(make_schema(debug=True) if settings.debug else schema, debug=settings.debug,
-                       events=events, allowed_origins=settings.allowed_origins,
-                       time_limit=settings.request_time_limit_seconds)
+    view = GraphQLView(
+        make_schema(debug=True) if settings.debug else schema,
+        debug=settings.debug,
+        events=events,
+        allowed_origins=settings.allowed_origins,
+        time_limit=settings.request_time_limit_seconds,
+    )
     routes = [
         Route("/graphql", view),
         WebSocketRoute("/graphql", view),
@@ -73,9 +75,11 @@ def create_app(
             async with live_events(events), deadline_sweeps(settings.auto_submit_interval_seconds):
                 yield
             return
-        async with RegisterTortoise(
-            app, config=tortoise_config(db_url), generate_schemas=False, _enable_global_fallback=True
-        ), live_events(events), deadline_sweeps(settings.auto_submit_interval_seconds):
+        async with (
+            RegisterTortoise(app, config=tortoise_config(db_url), generate_schemas=False, _enable_global_fallback=True),
+            live_events(events),
+            deadline_sweeps(settings.auto_submit_interval_seconds),
+        ):
             yield
 
     middleware = [

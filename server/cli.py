@@ -89,11 +89,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("token", help="create or revoke API tokens")
     token_sub = p.add_subparsers(dest="token_command", required=True, metavar="ACTION")
     t = token_sub.add_parser("create", help="create a token (printed once on stdout)")
-    t.add_argument("--organization", required=True, metavar="ID_OR_NAME",
-                   help="the organization's global ID (as the API shows it) or exact name")
+    t.add_argument(
+        "--organization",
+        required=True,
+        metavar="ID_OR_NAME",
+        help="the organization's global ID (as the API shows it) or exact name",
+    )
     t.add_argument("--name", help="who or what uses the token (default: 'command line')")
-    t.add_argument("--scope", action="append", metavar="SCOPE",
-                   help="repeat for several; default: the scopes of the organization's tier")
+    t.add_argument(
+        "--scope",
+        action="append",
+        metavar="SCOPE",
+        help="repeat for several; default: the scopes of the organization's tier",
+    )
     t.add_argument("--expires-in-days", type=int, metavar="DAYS", help="default: never expires")
     t.set_defaults(run=_token_create)
     t = token_sub.add_parser("revoke", help="revoke a token")
@@ -121,9 +129,7 @@ def _generate(args: argparse.Namespace) -> None:
 
 
 def _token_create(args: argparse.Namespace) -> None:
-    asyncio.run(
-        commands.create_token(database_url(), args.organization, args.name, args.scope, args.expires_in_days)
-    )
+    asyncio.run(commands.create_token(database_url(), args.organization, args.name, args.scope, args.expires_in_days))
 
 
 def _token_revoke(args: argparse.Namespace) -> None:
@@ -146,6 +152,7 @@ def _serve(args: argparse.Namespace) -> None:
     from uvicorn.config import LOGGING_CONFIG
 
     import server.app  # noqa: F401  (fail here, clearly, if the API cannot be imported)
+
     settings = Settings.from_env()  # fail here, clearly, on a malformed setting
 
     log_config = copy.deepcopy(LOGGING_CONFIG)

@@ -16,12 +16,12 @@ from models import Organization
 from schema.ids import ORGANIZATION, decode_as, encode
 from server.database_session import CommandError, apply_migrations, open_database, require_migrated
 from server.demo import load_demo
-from workflow.core.actors import SYSTEM
 from vocabulary.enums import Scope, Tier
+from workflow.access.tokens import issue_token, revoke_token
+from workflow.core.actors import SYSTEM
 from workflow.core.periods import Month, PeriodError
 from workflow.core.scopes import beyond_tier, scopes_of_tier
 from workflow.generation.generate import generate_reports
-from workflow.access.tokens import issue_token, revoke_token
 
 MAX_TOKEN_DAYS = 3650
 
@@ -53,8 +53,7 @@ async def generate(db_url: str, period: str) -> None:
     async with open_database(db_url):
         await require_migrated()
         result = await generate_reports(SYSTEM, label)
-    print(f"{result.period}: {result.created_count} report(s) created, "
-          f"{result.regenerated_count} regenerated")
+    print(f"{result.period}: {result.created_count} report(s) created, {result.regenerated_count} regenerated")
 
 
 async def create_token(
@@ -109,8 +108,7 @@ def parse_scopes(names: list[str] | None, tier: Tier) -> tuple[Scope, ...]:
             raise CommandError(f"unknown scope {name!r} (known: {known})", exit_code=2)
         if beyond_tier(tier, [scope]):
             raise CommandError(
-                f"a {tier.value} token cannot have {name} "
-                f"(its scopes: {', '.join(s.value for s in allowed)})",
+                f"a {tier.value} token cannot have {name} (its scopes: {', '.join(s.value for s in allowed)})",
                 exit_code=2,
             )
         if scope not in chosen:

@@ -89,13 +89,16 @@ def is_connection_failure(error: BaseException) -> bool:
     """True for the errors of a database that cannot be reached or whose connection died."""
     import asyncpg  # PostgreSQL deployments only
 
-    return isinstance(error, (
-        DatabaseFault,
-        ConnectionError,  # refused, reset, broken pipe
-        asyncpg.PostgresConnectionError,  # incl. "the database system is starting up"
-        asyncpg.ConnectionDoesNotExistError,  # "connection was closed in the middle of operation"
-        asyncpg.exceptions.OperatorInterventionError,  # 57P01 admin shutdown, 57P02, 57P03 cannot connect now
-    ))
+    return isinstance(
+        error,
+        (
+            DatabaseFault,
+            ConnectionError,  # refused, reset, broken pipe
+            asyncpg.PostgresConnectionError,  # incl. "the database system is starting up"
+            asyncpg.ConnectionDoesNotExistError,  # "connection was closed in the middle of operation"
+            asyncpg.exceptions.OperatorInterventionError,  # 57P01 admin shutdown, 57P02, 57P03 cannot connect now
+        ),
+    )
 
 
 _CAUSES = {
@@ -105,7 +108,7 @@ _CAUSES = {
 _OUTCOMES = {
     "": "nothing this request did was kept; try again shortly",
     "sent": "the connection was lost during a commit, which may or may not have been applied: "
-            "refetch before trying again",
+    "refetch before trying again",
     "done": "its change was committed, but the answer could not be completed: refetch",
 }
 
@@ -132,8 +135,12 @@ class DatabaseFaults:
 
         async def watch(message: Message) -> None:
             nonlocal started
-            if held or (message["type"] == "http.response.start" and slot.fault is not None
-                        and message["status"] == 200 and _is_json(message)):
+            if held or (
+                message["type"] == "http.response.start"
+                and slot.fault is not None
+                and message["status"] == 200
+                and _is_json(message)
+            ):
                 held.append(message)
                 if message["type"] == "http.response.body" and not message.get("more_body", False):
                     await _answer_held(held, slot, send)
@@ -158,8 +165,9 @@ def _as_fault(error: BaseException) -> DatabaseFault:
 
 
 def _is_json(start: Message) -> bool:
-    return any(name == b"content-type" and value.startswith(b"application/json")
-               for name, value in start.get("headers", []))
+    return any(
+        name == b"content-type" and value.startswith(b"application/json") for name, value in start.get("headers", [])
+    )
 
 
 async def _answer_held(held: list[Message], slot: _Slot, send: Send) -> None:
@@ -178,10 +186,15 @@ async def _answer_held(held: list[Message], slot: _Slot, send: Send) -> None:
 
 async def _send_fault(fault: DatabaseFault, commit: str, send: Send) -> None:
     body = fault_response_body(fault, commit)
-    await send({
-        "type": "http.response.start",
-        "status": 503,
-        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                    (b"retry-after", b"1")],
-    })
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", b"1"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

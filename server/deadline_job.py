@@ -51,6 +51,7 @@ async def sweep_once() -> SweepResult | None:
         log.exception("the deadline sweep failed; it runs again at the next interval")
         return None
     if result.auto_submitted or result.auto_approved:
-        log.info("deadline sweep: %d report(s) auto-submitted, %d auto-approved",
-                 result.auto_submitted, result.auto_approved)
+        log.info(
+            "deadline sweep: %d report(s) auto-submitted, %d auto-approved", result.auto_submitted, result.auto_approved
+        )
     return result

@@ -28,11 +28,11 @@ from schema.ids import CUSTOMER, ORGANIZATION, encode
 from server.database_session import CommandError
 from server.demo_catalog import DISTRIBUTORS, PLATFORM_NAME, SOLUTIONS
 from server.demo_usage import simulate_month
-from workflow.core.actors import Actor
 from vocabulary.enums import Tier
+from workflow.access.tokens import authenticate, issue_token
+from workflow.core.actors import Actor
 from workflow.core.periods import Month
 from workflow.generation.generate import generate_reports
-from workflow.access.tokens import authenticate, issue_token
 from workflow.usage.record import record_usage
 
 Progress = Callable[[str], Any]
@@ -56,16 +56,16 @@ async def load_demo(ctx: TortoiseContext, progress: Progress, *, reset: bool = F
     organizations, tokens, platform_actor = await _create_channel(progress)
     customers = await _create_customers(organizations)
     solutions = [
-        await Solution.create(code=s.code, name=s.name, billing_unit=s.billing_unit,
-                              aggregation_rule=s.aggregation_rule)
+        await Solution.create(
+            code=s.code, name=s.name, billing_unit=s.billing_unit, aggregation_rule=s.aggregation_rule
+        )
         for s in SOLUTIONS
     ]
-    progress(f"created {len(organizations)} organizations, {len(customers)} customers, "
-             f"{len(solutions)} solutions")
+    progress(f"created {len(organizations)} organizations, {len(customers)} customers, {len(solutions)} solutions")
 
     records = simulate_month(month, [c.id for c in customers])
     for start in range(0, len(records), _USAGE_BATCH):
-        result = await record_usage(platform_actor, records[start:start + _USAGE_BATCH])
+        result = await record_usage(platform_actor, records[start : start + _USAGE_BATCH])
         if result.problems:  # the simulation is ours: a rejected record is a bug in it
             raise RuntimeError(f"demo usage was refused: {result.problems[0]}")
     progress(f"recorded {len(records)} daily usage records for {month.label}")
@@ -121,17 +121,20 @@ def _as_json(
     return {
         "period": month.label,
         "organizations": [
-            {"id": org_id(o.id), "name": o.name, "tier": Tier(o.tier).value,
-             "parentId": org_id(o.parent_id), "token": tokens[o.id]}
+            {
+                "id": org_id(o.id),
+                "name": o.name,
+                "tier": Tier(o.tier).value,
+                "parentId": org_id(o.parent_id),
+                "token": tokens[o.id],
+            }
             for o in organizations
         ],
         "customers": [
-            {"id": encode(CUSTOMER, c.id), "name": c.name, "partnerId": org_id(c.partner_id)}
-            for c in customers
+            {"id": encode(CUSTOMER, c.id), "name": c.name, "partnerId": org_id(c.partner_id)} for c in customers
         ],
         "solutions": [
-            {"code": s.code, "name": s.name, "billingUnit": s.billing_unit,
-             "aggregationRule": s.aggregation_rule.value}
+            {"code": s.code, "name": s.name, "billingUnit": s.billing_unit, "aggregationRule": s.aggregation_rule.value}
             for s in solutions
         ],
     }
@@ -162,8 +165,7 @@ async def delete_all_data(ctx: TortoiseContext) -> None:
     async with in_transaction():
         remaining = list(models)
         while remaining:
-            leaves = [m for m in remaining
-                      if not any(m in targets[other] for other in remaining if other is not m)]
+            leaves = [m for m in remaining if not any(m in targets[other] for other in remaining if other is not m)]
             if not leaves:
                 raise RuntimeError("circular references between tables: cannot wipe them")
             for model in leaves:

@@ -26,8 +26,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from server.demo_catalog import SOLUTIONS, DemoSolution
-from workflow.core.credits import format_credits
 from vocabulary.enums import AggregationRule
+from workflow.core.credits import format_credits
 from workflow.core.periods import Month
 from workflow.usage.record import UsageRecord
 
@@ -40,9 +40,7 @@ _SIZES = (  # (share of customers, fewest employees, most employees)
 )
 
 
-def simulate_month(
-    month: Month, customer_ids: Sequence[int], seed: int = DEMO_SEED
-) -> list[UsageRecord]:
+def simulate_month(month: Month, customer_ids: Sequence[int], seed: int = DEMO_SEED) -> list[UsageRecord]:
     """Daily usage records of ``month`` for the catalog's customers, in catalog order."""
     rng = random.Random(seed)
     days = [date(month.year, month.month, d) for d in range(1, month.ends_on.day + 1)]

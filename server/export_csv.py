@@ -30,9 +30,24 @@ from workflow.core.credits import format_credits
 from workflow.reads.exports import ExportChunk, ExportLine, ExportReport, ExportSelection, export_chunks
 
 HEADER = (
-    "period", "partner_id", "partner_name", "report_id", "report_status", "customer_id", "customer_name",
-    "solution_code", "solution_name", "billing_unit", "reference_day", "provisioned_units", "used_units",
-    "over_provisioned_units", "chargeable_units", "allocated_credits", "comment", "approved_at",
+    "period",
+    "partner_id",
+    "partner_name",
+    "report_id",
+    "report_status",
+    "customer_id",
+    "customer_name",
+    "solution_code",
+    "solution_name",
+    "billing_unit",
+    "reference_day",
+    "provisioned_units",
+    "used_units",
+    "over_provisioned_units",
+    "chargeable_units",
+    "allocated_credits",
+    "comment",
+    "approved_at",
 )
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

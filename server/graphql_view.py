@@ -37,8 +37,8 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
-from strawberry.schema import BaseSchema
 from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.schema import BaseSchema
 from strawberry.types.unset import UNSET, UnsetType
 
 from resolvers.loaders import Loaders
@@ -55,8 +55,8 @@ from server.graphql_ws import (
 from server.idempotency import HEADER as IDEMPOTENCY_HEADER
 from server.idempotency import respond_once
 from workflow.core.actors import Actor
-from workflow.events.live import EventFeed
 from workflow.database.sql import sharing_one_connection
+from workflow.events.live import EventFeed
 
 BAD_REQUEST = "BAD_REQUEST"
 SUBSCRIPTION_OVER_HTTP = "SUBSCRIPTION_OVER_HTTP"
@@ -148,8 +148,11 @@ class GraphQLView(GraphQL[Context, None]):
 
         Requests with an ``Idempotency-Key`` go to ``respond_once``, which checks the header.
         """
-        if request.method != "POST" or not _is_json(request.headers.get("content-type")) \
-                or IDEMPOTENCY_HEADER in request.headers:
+        if (
+            request.method != "POST"
+            or not _is_json(request.headers.get("content-type"))
+            or IDEMPOTENCY_HEADER in request.headers
+        ):
             return None
         answer = await self.report_query.answer(await request.body(), actor)
         return None if answer is None else Response(answer, media_type="application/json")
@@ -160,8 +163,11 @@ class GraphQLView(GraphQL[Context, None]):
         except HTTPException as error:
             return transport_error(error.status_code, error.reason)
         except SubscriptionOverHttp:
-            return transport_error(400, "subscriptions are served over WebSocket at /graphql "
-                                   "(graphql-transport-ws), not over HTTP POST", SUBSCRIPTION_OVER_HTTP)
+            return transport_error(
+                400,
+                "subscriptions are served over WebSocket at /graphql (graphql-transport-ws), not over HTTP POST",
+                SUBSCRIPTION_OVER_HTTP,
+            )
 
     async def on_ws_connect(self, context: Context) -> UnsetType:
         assert isinstance(context, ConnectionContext)

@@ -81,8 +81,13 @@ class ConnectionContext(Context):
 async def serve_websocket(view: Any, scope: Scope, receive: Receive, send: Send) -> None:
     """One connection, start to end (``view`` is the ``GraphQLView``)."""
     websocket = WebSocket(scope, receive=receive, send=send)
-    context = ConnectionContext(actor=NOBODY, make_loaders=Loaders, request=websocket, events=view.events,
-                                token_recheck_seconds=getattr(view, "token_recheck_seconds", TOKEN_RECHECK_SECONDS))
+    context = ConnectionContext(
+        actor=NOBODY,
+        make_loaders=Loaders,
+        request=websocket,
+        events=view.events,
+        token_recheck_seconds=getattr(view, "token_recheck_seconds", TOKEN_RECHECK_SECONDS),
+    )
     try:
         await view.run(websocket, context=context)
     finally:
@@ -145,7 +150,8 @@ class SubscriptionsOnlyHandler(BaseGraphQLTransportWSHandler[Context, None]):
             return  # refused (limit, duplicate id), or the socket was closed
         waiting = asyncio.ensure_future(signal.wait())
         try:
-            await asyncio.wait({operation.task, waiting}, timeout=REGISTRATION_WAIT_SECONDS,
-                               return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                {operation.task, waiting}, timeout=REGISTRATION_WAIT_SECONDS, return_when=asyncio.FIRST_COMPLETED
+            )
         finally:
             waiting.cancel()

@@ -39,8 +39,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from resolvers.root import MAX_TOKENS
-from server.auth import bearer_token
 from server import idempotency_keys as idempotency
+from server.auth import bearer_token
 from workflow.access.tokens import hash_token
 
 HEADER = "Idempotency-Key"
@@ -59,7 +59,8 @@ async def respond_once(request: Request, execute: Callable[[], Awaitable[Respons
         return await execute()
     if len(keys) > 1 or not idempotency.is_valid_key(keys[0]):
         return refusal(
-            400, BAD_REQUEST,
+            400,
+            BAD_REQUEST,
             f"the {HEADER} header must be one value of 1 to {idempotency.MAX_KEY_LENGTH} printable characters",
         )
     operation = await _mutation_fingerprint(request)
@@ -70,14 +71,18 @@ async def respond_once(request: Request, execute: Callable[[], Awaitable[Respons
     outcome = await idempotency.claim(hash_token(token), keys[0], operation)
     if isinstance(outcome, idempotency.Replay):
         return Response(
-            outcome.body, status_code=outcome.status_code, media_type="application/json",
+            outcome.body,
+            status_code=outcome.status_code,
+            media_type="application/json",
             headers={REPLAYED_HEADER: "true"},
         )
     if outcome is idempotency.Refusal.KEY_REUSED:
         return refusal(422, KEY_REUSED, f"this {HEADER} was already used for another operation")
     if outcome is idempotency.Refusal.IN_PROGRESS:
         return refusal(
-            409, KEY_IN_USE, f"a request with this {HEADER} is still in progress; retry shortly",
+            409,
+            KEY_IN_USE,
+            f"a request with this {HEADER} is still in progress; retry shortly",
             headers={"Retry-After": "1"},
         )
     return await _act_once(outcome, execute)

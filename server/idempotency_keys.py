@@ -86,16 +86,12 @@ class Refusal(str, Enum):
     KEY_REUSED = "KEY_REUSED"  # the key was used for another operation
 
 
-async def claim(
-    token_hash: str, key: str, operation: str, now: datetime | None = None
-) -> Claim | Replay | Refusal:
+async def claim(token_hash: str, key: str, operation: str, now: datetime | None = None) -> Claim | Replay | Refusal:
     """Claim ``key`` for the request whose fingerprint is ``operation``, or say why not."""
     now = now or datetime.now(UTC)
     for _ in range(_CLAIM_ROUNDS):
         try:
-            row = await IdempotencyKey.create(
-                token_hash=token_hash, key=key, fingerprint=operation, claimed_at=now
-            )
+            row = await IdempotencyKey.create(token_hash=token_hash, key=key, fingerprint=operation, claimed_at=now)
         except IntegrityError:
             pass  # the key is taken: see by whom below
         else:
@@ -147,7 +143,9 @@ async def purge_expired(now: datetime | None = None, limit: int = PURGE_BATCH) -
     """
     cutoff = (now or datetime.now(UTC)) - KEY_LIFETIME
     expired = (
-        await IdempotencyKey.filter(claimed_at__lte=cutoff).order_by("claimed_at").limit(limit)
+        await IdempotencyKey.filter(claimed_at__lte=cutoff)
+        .order_by("claimed_at")
+        .limit(limit)
         .values_list("id", flat=True)
     )
     if not expired:

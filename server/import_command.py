@@ -37,8 +37,11 @@ _ROWS_PER_LOOK = 4096
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("import-usage", help="import a CSV file of daily usage (streamed, with a progress bar)")
     p.add_argument("file", metavar="FILE", help="the CSV file, or - for standard input (columns: docs/integrations.md)")
-    p.add_argument("--skip-invalid", action="store_true",
-                   help="import the valid rows and list the others (default: any invalid row imports nothing)")
+    p.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="import the valid rows and list the others (default: any invalid row imports nothing)",
+    )
     p.set_defaults(run=_import_usage)
 
 
@@ -61,12 +64,16 @@ async def import_file(db_url: str, path: str, *, skip_invalid: bool) -> ImportRe
             await require_migrated()
             try:
                 result = await import_usage(
-                    SYSTEM, _with_progress(rows, binary, bar), skip_invalid=skip_invalid,
-                    on_refused=lambda row: _print_refused(bar, row), on_phase=bar.phase,
+                    SYSTEM,
+                    _with_progress(rows, binary, bar),
+                    skip_invalid=skip_invalid,
+                    on_refused=lambda row: _print_refused(bar, row),
+                    on_phase=bar.phase,
                 )
             except UnicodeDecodeError:
-                raise CommandError(f"{path} is not UTF-8 text (near byte {bar.bytes_read:,}): "
-                                   "nothing was imported") from None
+                raise CommandError(
+                    f"{path} is not UTF-8 text (near byte {bar.bytes_read:,}): nothing was imported"
+                ) from None
     finally:
         bar.close()
         if binary is not sys.stdin.buffer:
@@ -79,7 +86,7 @@ def _open(path: str) -> BinaryIO:
     if path == "-":
         return sys.stdin.buffer
     try:
-        return open(path, "rb")  # noqa: SIM115  (closed by import_file)
+        return open(path, "rb")
     except OSError as error:
         raise CommandError(f"cannot read {path}: {error.strerror}") from None
 
@@ -124,7 +131,9 @@ def _summarize(path: str, result: ImportResult) -> None:
         )
     summary = f"{name}: {_count(result.rows, 'row')} read, {_count(result.days_written, 'day')} of usage stored"
     if result.superseded:
-        summary += f" ({_count(result.superseded, 'row')} replaced by a later line of the same customer, solution and day)"
+        summary += (
+            f" ({_count(result.superseded, 'row')} replaced by a later line of the same customer, solution and day)"
+        )
     if result.refused:
         summary += f", {_count(result.refused, 'row')} refused (listed above) and skipped"
     print(summary)

@@ -137,13 +137,18 @@ class BodySizeLimit:
     async def _refuse(self, send: Send) -> None:
         message = f"the request body is larger than the limit of {self.max_bytes} bytes"
         body = orjson.dumps({"data": None, "errors": [{"message": message, "extensions": {"code": PAYLOAD_TOO_LARGE}}]})
-        await send({
-            "type": "http.response.start",
-            "status": 413,
-            # The rest of the body is never read, so the connection cannot be reused.
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                        (b"connection", b"close")],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                # The rest of the body is never read, so the connection cannot be reused.
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 

@@ -34,14 +34,19 @@ from server.database_session import CommandError, open_database, require_migrate
 from server.export_csv import HEADER, chunk_text, csv_text
 from workflow.core.actors import SYSTEM
 from workflow.core.periods import Month
-from workflow.reports.deadline_sweep import run_deadline_sweep, utc
 from workflow.reads.exports import ExportSelection, export_chunks, period_export, report_export
+from workflow.reports.deadline_sweep import run_deadline_sweep, utc
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("auto-submit", help="apply the submission deadlines passed by now (or --as-of), then auto-approve")
-    p.add_argument("--as-of", metavar="TIMESTAMP",
-                   help="ISO 8601 instant, e.g. 2099-01-01T00:00:00Z (default: now; no offset means UTC)")
+    p = sub.add_parser(
+        "auto-submit", help="apply the submission deadlines passed by now (or --as-of), then auto-approve"
+    )
+    p.add_argument(
+        "--as-of",
+        metavar="TIMESTAMP",
+        help="ISO 8601 instant, e.g. 2099-01-01T00:00:00Z (default: now; no offset means UTC)",
+    )
     p.set_defaults(run=_auto_submit)
 
     p = sub.add_parser("export", help="write reports as CSV (the format of the HTTP exports)")
@@ -52,8 +57,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     e.set_defaults(run=_export_report)
     e = export_sub.add_parser("period", help="every report of a period")
     e.add_argument("period", metavar="PERIOD", help="YYYY-MM, e.g. 2026-10")
-    e.add_argument("--partner", metavar="ID_OR_NAME",
-                   help="only this Tier 2 partner's report, or a Tier 1 partner's partners' reports")
+    e.add_argument(
+        "--partner",
+        metavar="ID_OR_NAME",
+        help="only this Tier 2 partner's report, or a Tier 1 partner's partners' reports",
+    )
     e.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
     e.set_defaults(run=_export_period)
 
@@ -77,8 +85,10 @@ async def auto_submit(db_url: str, as_of: datetime | None) -> None:
         await require_migrated()
         result = await run_deadline_sweep(as_of)
     moment = result.as_of.isoformat(timespec="seconds").replace("+00:00", "Z")
-    print(f"{result.auto_submitted} report(s) auto-submitted (deadlines passed by {moment}), "
-          f"{result.auto_approved} auto-approved")
+    print(
+        f"{result.auto_submitted} report(s) auto-submitted (deadlines passed by {moment}), "
+        f"{result.auto_approved} auto-approved"
+    )
 
 
 def _export_report(args: argparse.Namespace) -> None:

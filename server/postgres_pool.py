@@ -74,8 +74,9 @@ class BoundedPool(asyncpg.Pool):  # type: ignore[misc]  # asyncpg ships no type 
         fault: DatabaseUnavailable | PoolExhausted
         if isinstance(error, TimeoutError):
             if self.in_use() >= self.get_max_size():
-                fault = PoolExhausted(f"all {self.get_max_size()} database connections stayed in use "
-                                      f"for {self.acquire_timeout:g} s")
+                fault = PoolExhausted(
+                    f"all {self.get_max_size()} database connections stayed in use for {self.acquire_timeout:g} s"
+                )
             else:  # a slot was free: connecting to PostgreSQL took the whole wait
                 fault = DatabaseUnavailable(f"no connection to PostgreSQL within {self.acquire_timeout:g} s")
         elif isinstance(error, OSError) or is_connection_failure(error):  # OSError: while connecting

@@ -1,37 +1,37 @@
 """Server settings from the environment (the database URL is ``server.database``'s).
 
-    BILLING_REPORTS_DEBUG=1   development: GraphiQL at GET /graphql, introspection and
-                              "did you mean" suggestions on. Off by default (production).
-    AUTO_SUBMIT_INTERVAL_SECONDS=300
-                              how often each server process runs the deadline sweep
-                              (auto-submit, auto-approve: ``server.deadline_job``); the
-                              first run is at startup. 0 turns it off (then run
-                              ``billing-reports auto-submit`` from cron). Default 300.
-    BILLING_REPORTS_ALLOWED_ORIGINS=https://dash.example.com,https://other.example
-                              browser origins (besides the API's own) whose pages may
-                              call the API: CORS headers on HTTP (``server.app``) and
-                              the subscriptions WebSocket's origin check. One list for
-                              both. Default none. (Its former name,
-                              BILLING_REPORTS_WS_ALLOWED_ORIGINS, is read when it is unset.)
-    BILLING_REPORTS_REQUEST_TIME_LIMIT_SECONDS=10
-                              the longest a GraphQL HTTP request may run; past it, 503
-                              ``TIMEOUT`` and its transaction rolled back
-                              (``server.graphql_view``). 0 turns it off. Default 10.
-    BILLING_REPORTS_POOL_SIZE=5
-                              PostgreSQL connections per worker process (the pool's
-                              most; a ``maxsize`` in DATABASE_URL wins). Default 5.
-    BILLING_REPORTS_POOL_TIMEOUT_SECONDS=5
-                              the longest a request waits for a pool connection; past
-                              it, 503 ``SERVICE_BUSY`` (all in use) or
-                              ``DATABASE_UNAVAILABLE`` (PostgreSQL unreachable), before
-                              any transaction began (``server.postgres_pool``). 0: wait
-                              without limit. Default 5.
-    BILLING_REPORTS_SHUTDOWN_GRACE_SECONDS=20
-                              on SIGTERM, how long ``serve`` lets requests in flight
-                              finish (new connections are refused at once); past it they
-                              are cancelled and their transactions roll back. Default 20:
-                              more than the request time limit, less than the usual 30 s
-                              before an orchestrator's SIGKILL.
+BILLING_REPORTS_DEBUG=1   development: GraphiQL at GET /graphql, introspection and
+                          "did you mean" suggestions on. Off by default (production).
+AUTO_SUBMIT_INTERVAL_SECONDS=300
+                          how often each server process runs the deadline sweep
+                          (auto-submit, auto-approve: ``server.deadline_job``); the
+                          first run is at startup. 0 turns it off (then run
+                          ``billing-reports auto-submit`` from cron). Default 300.
+BILLING_REPORTS_ALLOWED_ORIGINS=https://dash.example.com,https://other.example
+                          browser origins (besides the API's own) whose pages may
+                          call the API: CORS headers on HTTP (``server.app``) and
+                          the subscriptions WebSocket's origin check. One list for
+                          both. Default none. (Its former name,
+                          BILLING_REPORTS_WS_ALLOWED_ORIGINS, is read when it is unset.)
+BILLING_REPORTS_REQUEST_TIME_LIMIT_SECONDS=10
+                          the longest a GraphQL HTTP request may run; past it, 503
+                          ``TIMEOUT`` and its transaction rolled back
+                          (``server.graphql_view``). 0 turns it off. Default 10.
+BILLING_REPORTS_POOL_SIZE=5
+                          PostgreSQL connections per worker process (the pool's
+                          most; a ``maxsize`` in DATABASE_URL wins). Default 5.
+BILLING_REPORTS_POOL_TIMEOUT_SECONDS=5
+                          the longest a request waits for a pool connection; past
+                          it, 503 ``SERVICE_BUSY`` (all in use) or
+                          ``DATABASE_UNAVAILABLE`` (PostgreSQL unreachable), before
+                          any transaction began (``server.postgres_pool``). 0: wait
+                          without limit. Default 5.
+BILLING_REPORTS_SHUTDOWN_GRACE_SECONDS=20
+                          on SIGTERM, how long ``serve`` lets requests in flight
+                          finish (new connections are refused at once); past it they
+                          are cancelled and their transactions roll back. Default 20:
+                          more than the request time limit, less than the usual 30 s
+                          before an orchestrator's SIGKILL.
 """
 
 from __future__ import annotations
@@ -60,13 +60,14 @@ class Settings:
     shutdown_grace_seconds: float = DEFAULT_SHUTDOWN_GRACE
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         return cls(
             debug=os.environ.get("BILLING_REPORTS_DEBUG", "").strip().lower() in _TRUE,
             auto_submit_interval_seconds=_seconds("AUTO_SUBMIT_INTERVAL_SECONDS", DEFAULT_AUTO_SUBMIT_INTERVAL),
             allowed_origins=_origins(),
-            request_time_limit_seconds=_seconds("BILLING_REPORTS_REQUEST_TIME_LIMIT_SECONDS",
-                                                DEFAULT_REQUEST_TIME_LIMIT),
+            request_time_limit_seconds=_seconds(
+                "BILLING_REPORTS_REQUEST_TIME_LIMIT_SECONDS", DEFAULT_REQUEST_TIME_LIMIT
+            ),
             pool_size=_count("BILLING_REPORTS_POOL_SIZE", DEFAULT_POOL_SIZE),
             pool_timeout_seconds=_seconds("BILLING_REPORTS_POOL_TIMEOUT_SECONDS", DEFAULT_POOL_TIMEOUT),
             shutdown_grace_seconds=_seconds("BILLING_REPORTS_SHUTDOWN_GRACE_SECONDS", DEFAULT_SHUTDOWN_GRACE),

@@ -20,11 +20,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SHUTTING_DOWN = "SHUTTING_DOWN"
 
-_BODY = orjson.dumps({"data": None, "errors": [{
-    "message": "the server stopped before this request finished; try again (a mutation cut off "
-               "so was rolled back, unless it had already been committed)",
-    "extensions": {"code": SHUTTING_DOWN},
-}]})
+_BODY = orjson.dumps(
+    {
+        "data": None,
+        "errors": [
+            {
+                "message": "the server stopped before this request finished; try again (a mutation cut off "
+                "so was rolled back, unless it had already been committed)",
+                "extensions": {"code": SHUTTING_DOWN},
+            }
+        ],
+    }
+)
 
 
 class ShutdownAnswers:
@@ -46,12 +53,17 @@ class ShutdownAnswers:
             await self.app(scope, receive, watch)
         except asyncio.CancelledError:
             if not started:
-                await send({
-                    "type": "http.response.start",
-                    "status": 503,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(_BODY)).encode()),
-                                (b"retry-after", b"1"), (b"connection", b"close")],
-                })
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 503,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", str(len(_BODY)).encode()),
+                            (b"retry-after", b"1"),
+                            (b"connection", b"close"),
+                        ],
+                    }
+                )
                 await send({"type": "http.response.body", "body": _BODY})
             raise

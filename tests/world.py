@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from models import Customer, Organization, Solution
+from vocabulary.enums import AggregationRule, Tier
 from workflow.access import tokens
 from workflow.core.actors import Actor
-from vocabulary.enums import AggregationRule, Tier
 from workflow.usage.record import UsageRecord, record_usage
 
 PERIOD = "2026-10"
@@ -60,8 +60,14 @@ class World:
                     for d in range(days):
                         used = 10 + (customer.id * 7 + d * 3 + n) % 13
                         records.append(
-                            UsageRecord(customer.id, code, (PERIOD_START + timedelta(days=d)).isoformat(),
-                                        used + 5, used, f"{used * 1.25:.2f}")
+                            UsageRecord(
+                                customer.id,
+                                code,
+                                (PERIOD_START + timedelta(days=d)).isoformat(),
+                                used + 5,
+                                used,
+                                f"{used * 1.25:.2f}",
+                            )
                         )
         await self.add_usage(records)
 
@@ -87,7 +93,7 @@ async def build_world() -> World:
             ("b2", "Delta MSP", tier1_b),
         ]
     }
-    for key, party in tier2.items():
+    for party in tier2.values():
         for n in (1, 2):
             party.customers.append(
                 await Customer.create(name=f"{party.organization.name} customer {n}", partner=party.organization)
@@ -96,10 +102,15 @@ async def build_world() -> World:
         s.code: s
         for s in [
             await Solution.create(code="EPP", name="Endpoint Security Pro", billing_unit="endpoint"),
-            await Solution.create(code="MAIL", name="Mail Protection", billing_unit="mailbox",
-                                  aggregation_rule=AggregationRule.DAILY_SUM),
-            await Solution.create(code="BACKUP", name="Cloud Backup", billing_unit="server",
-                                  aggregation_rule=AggregationRule.PERCENTILE_85_DAY),
+            await Solution.create(
+                code="MAIL", name="Mail Protection", billing_unit="mailbox", aggregation_rule=AggregationRule.DAILY_SUM
+            ),
+            await Solution.create(
+                code="BACKUP",
+                name="Cloud Backup",
+                billing_unit="server",
+                aggregation_rule=AggregationRule.PERCENTILE_85_DAY,
+            ),
         ]
     }
     return World(platform, tier1_a, tier1_b, tier2["a1"], tier2["a2"], tier2["b1"], tier2["b2"], solutions)

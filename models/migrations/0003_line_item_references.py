@@ -38,20 +38,34 @@ async def restore_constraints(apps, schema_editor) -> None:  # type: ignore[no-u
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0002_idempotency_key')]
+    dependencies = [("models", "0002_idempotency_key")]
 
     initial = False
 
     operations = [
         ops.AlterField(
-            model_name='LineItem',
-            name='customer',
-            field=fields.ForeignKeyField('models.Customer', source_field='customer_id', db_constraint=False, to_field='id', related_name='line_items', on_delete=OnDelete.NO_ACTION),
+            model_name="LineItem",
+            name="customer",
+            field=fields.ForeignKeyField(
+                "models.Customer",
+                source_field="customer_id",
+                db_constraint=False,
+                to_field="id",
+                related_name="line_items",
+                on_delete=OnDelete.NO_ACTION,
+            ),
         ),
         ops.AlterField(
-            model_name='LineItem',
-            name='solution',
-            field=fields.ForeignKeyField('models.Solution', source_field='solution_id', db_constraint=False, to_field='id', related_name='line_items', on_delete=OnDelete.NO_ACTION),
+            model_name="LineItem",
+            name="solution",
+            field=fields.ForeignKeyField(
+                "models.Solution",
+                source_field="solution_id",
+                db_constraint=False,
+                to_field="id",
+                related_name="line_items",
+                on_delete=OnDelete.NO_ACTION,
+            ),
         ),
         ops.RunPython(drop_constraints, restore_constraints),
     ]

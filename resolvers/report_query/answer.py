@@ -24,10 +24,10 @@ from schema.document_limits import oversized_list
 from schema.errors import ApiError
 from schema.pagination import decode_cursor, key_id, page_size
 from schema.reports import LINE_CURSOR
-from workflow.reads import reports as reads
-from workflow.reads import contents as report_contents
-from workflow.core.actors import Actor
 from vocabulary.enums import Scope
+from workflow.core.actors import Actor
+from workflow.reads import contents as report_contents
+from workflow.reads import reports as reads
 from workflow.reads.views import LineFilter
 
 logger = logging.getLogger(__name__)

@@ -24,8 +24,7 @@ from schema.reports import line_cursor  # the same cursors as the resolvers
 from workflow.core.actors import Actor
 from workflow.core.credits import format_credits
 from workflow.core.machine import available_actions
-from workflow.reads.views import Page, ReportView
-from workflow.reads.views import LineView, Totals
+from workflow.reads.views import LineView, Page, ReportView, Totals
 
 
 class Fallback(Exception):

@@ -198,14 +198,17 @@ def _builder(type_name: str, entries: list[tuple[str, _Entry]]) -> Builder:
             code = value(n, entry.get)
         elif isinstance(entry, _Object):
             namespace[f"_build{n}"] = entry.build
-            code = (f"_build{n}(source, loaded)" if entry.get is None
-                    else f"(None if (child := {value(n, entry.get)}) is None else _build{n}(child, loaded))")
+            code = (
+                f"_build{n}(source, loaded)"
+                if entry.get is None
+                else f"(None if (child := {value(n, entry.get)}) is None else _build{n}(child, loaded))"
+            )
         else:
             namespace[f"_build{n}"] = entry.build
             code = f"[_build{n}(item, loaded) for item in {value(n, entry.get)}]"
         items.append(f"{key!r}: {code}")
     source = f"def build_{type_name}(source, loaded):\n    return {{{', '.join(items)}}}\n"
-    exec(compile(source, f"<report query: {type_name}>", "exec"), namespace)  # noqa: S102 - see above
+    exec(compile(source, f"<report query: {type_name}>", "exec"), namespace)
     return namespace[f"build_{type_name}"]  # type: ignore[no-any-return]
 
 

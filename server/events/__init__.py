@@ -20,8 +20,8 @@ from tortoise import connections
 
 from server.events.hub import EventHub
 from server.events.postgres_listener import PostgresListener, connect_kwargs_of
-from workflow.events import messages as events
 from workflow.database.sql import is_postgres
+from workflow.events import messages as events
 
 __all__ = ["EventHub", "PostgresListener", "live_events"]
 

@@ -21,8 +21,8 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 
-from workflow.events.messages import ReportEventMessage
 from workflow.events.live import EventsInterrupted, EventsUnavailable, LiveEvent
+from workflow.events.messages import ReportEventMessage
 
 log = logging.getLogger("billing_reports.events")
 
@@ -95,21 +95,26 @@ class EventHub:
             for subscriber in list(self._subscribers):
                 try:
                     wanted = subscriber.accepts(message)
-                except Exception:  # noqa: BLE001 - one broken filter must not stop the fan-out
+                except Exception:
                     log.exception("a subscription's filter failed on %s", message)
                     wanted = False
                 if not wanted:
                     continue
                 if subscriber.queue.qsize() >= self.queue_size:
-                    self._drop(subscriber, EventsInterrupted(
-                        "this subscription fell too far behind and missed events: refetch, then subscribe again"
-                    ))
+                    self._drop(
+                        subscriber,
+                        EventsInterrupted(
+                            "this subscription fell too far behind and missed events: refetch, then subscribe again"
+                        ),
+                    )
                 else:
                     subscriber.queue.put_nowait(event)
 
     def interrupt_all(self, why: str) -> None:
         for subscriber in list(self._subscribers):
-            self._drop(subscriber, EventsInterrupted(f"{why}: events may have been missed; refetch, then subscribe again"))
+            self._drop(
+                subscriber, EventsInterrupted(f"{why}: events may have been missed; refetch, then subscribe again")
+            )
 
     def _drop(self, subscriber: _Subscriber, reason: EventsInterrupted) -> None:
         self._subscribers.discard(subscriber)

@@ -19,6 +19,7 @@ operator (or a test) can find each worker's listener in ``pg_stat_activity``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import random
@@ -70,10 +71,8 @@ class PostgresListener:
         if self._task is None:
             return
         self._task.cancel()
-        try:
+        with contextlib.suppress(asyncio.CancelledError):
             await self._task
-        except asyncio.CancelledError:
-            pass
         self._task = None
         self.hub.set_available(False)
         self.hub.interrupt_all("the server is shutting down")
@@ -86,9 +85,10 @@ class PostgresListener:
                 backoff = FIRST_BACKOFF  # it had connected: start over gently
             except asyncio.CancelledError:
                 raise
-            except Exception as error:  # noqa: BLE001 - any failure means: not listening, retry
-                log.warning("report events: cannot listen (%s: %s); retrying in %.1f s",
-                            type(error).__name__, error, backoff)
+            except Exception as error:
+                log.warning(
+                    "report events: cannot listen (%s: %s); retrying in %.1f s", type(error).__name__, error, backoff
+                )
             await asyncio.sleep(backoff * random.uniform(0.8, 1.2))
             backoff = min(backoff * 2, MAX_BACKOFF)
 

@@ -13,14 +13,16 @@ import httpx
 import pytest
 
 
-async def post(client: httpx.AsyncClient, token: str | None, query: str,
-               variables: dict[str, Any] | None = None) -> httpx.Response:
+async def post(
+    client: httpx.AsyncClient, token: str | None, query: str, variables: dict[str, Any] | None = None
+) -> httpx.Response:
     headers = {} if token is None else {"Authorization": f"Bearer {token}"}
     return await client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
 
 
-async def gql(client: httpx.AsyncClient, token: str | None, query: str,
-              variables: dict[str, Any] | None = None) -> dict[str, Any]:
+async def gql(
+    client: httpx.AsyncClient, token: str | None, query: str, variables: dict[str, Any] | None = None
+) -> dict[str, Any]:
     response = await post(client, token, query, variables)
     body = response.json()
     if response.status_code != 200 or body.get("errors"):
@@ -32,8 +34,9 @@ async def gql(client: httpx.AsyncClient, token: str | None, query: str,
     return body["data"]
 
 
-async def gql_errors(client: httpx.AsyncClient, token: str | None, query: str,
-                     variables: dict[str, Any] | None = None) -> tuple[int, list[dict[str, Any]], Any]:
+async def gql_errors(
+    client: httpx.AsyncClient, token: str | None, query: str, variables: dict[str, Any] | None = None
+) -> tuple[int, list[dict[str, Any]], Any]:
     """(HTTP status, top-level errors, data) of an operation expected to fail at the top level."""
     response = await post(client, token, query, variables)
     body = response.json()

@@ -45,11 +45,17 @@ class Dashboard:
 
     @classmethod
     @contextlib.asynccontextmanager
-    async def connect(cls, ws_url: str, subprotocols: tuple[str, ...] = (PROTOCOL,),
-                      origin: str | None = None) -> AsyncIterator["Dashboard"]:
+    async def connect(
+        cls, ws_url: str, subprotocols: tuple[str, ...] = (PROTOCOL,), origin: str | None = None
+    ) -> AsyncIterator[Dashboard]:
         """A bare connection: nothing sent yet."""
-        async with connect(ws_url, subprotocols=list(subprotocols) or None, origin=origin,  # type: ignore[arg-type]
-                           open_timeout=10, close_timeout=2) as ws:
+        async with connect(
+            ws_url,
+            subprotocols=list(subprotocols) or None,
+            origin=origin,  # type: ignore[arg-type]
+            open_timeout=10,
+            close_timeout=2,
+        ) as ws:
             dashboard = cls(ws)
             try:
                 yield dashboard
@@ -61,7 +67,7 @@ class Dashboard:
 
     @classmethod
     @contextlib.asynccontextmanager
-    async def open(cls, ws_url: str, token: str) -> AsyncIterator["Dashboard"]:
+    async def open(cls, ws_url: str, token: str) -> AsyncIterator[Dashboard]:
         """Connected, initialised with ``token`` and acknowledged."""
         async with cls.connect(ws_url) as dashboard:
             await dashboard.init({"Authorization": f"Bearer {token}"})
@@ -75,13 +81,19 @@ class Dashboard:
     async def send(self, message: dict[str, Any]) -> None:
         await self.ws.send(orjson.dumps(message).decode())
 
-    async def subscribe(self, variables: dict[str, Any] | None = None, query: str = REPORT_EVENTS,
-                        operation_id: str | None = None, live: bool = True) -> str:
+    async def subscribe(
+        self,
+        variables: dict[str, Any] | None = None,
+        query: str = REPORT_EVENTS,
+        operation_id: str | None = None,
+        live: bool = True,
+    ) -> str:
         """Send a subscription; with ``live``, return once the server has registered (or refused) it."""
         operation_id = operation_id or f"s{next(self._ids)}"
         self._queue(operation_id)
-        await self.send({"id": operation_id, "type": "subscribe",
-                         "payload": {"query": query, "variables": variables or {}}})
+        await self.send(
+            {"id": operation_id, "type": "subscribe", "payload": {"query": query, "variables": variables or {}}}
+        )
         if live:
             await self.ping()
         return operation_id

@@ -23,8 +23,8 @@ from tests.api.client import gql, post
 from tests.api.fuzzing import INT32_MAX, INT32_MIN
 from tests.api.steps import adjustment, given_generated_reports, lines, mutate, report_id_of
 from tests.world import PERIOD, World
-from workflow.access import tokens
 from vocabulary.enums import Scope
+from workflow.access import tokens
 
 
 async def platform(world: World) -> str | None:
@@ -63,8 +63,9 @@ async def given_reports_in_every_status(api: httpx.AsyncClient, world: World) ->
     await given_generated_reports(world, days=5)
     alpha, beta, gamma, delta = [await report_id_of(api, party) for party in world.tier2s]
     line = (await lines(api, world.tier2_a1, alpha))[0]
-    await mutate(api, world.tier2_a1, op.SAVE_DRAFT, reportId=alpha, version=1,
-                 adjustments=[adjustment(line, 0, "trial seats")])
+    await mutate(
+        api, world.tier2_a1, op.SAVE_DRAFT, reportId=alpha, version=1, adjustments=[adjustment(line, 0, "trial seats")]
+    )
     for party, report_id in [(world.tier2_a2, beta), (world.tier2_b1, gamma), (world.tier2_b2, delta)]:
         await mutate(api, party, op.SUBMIT, reportId=report_id, version=1)
     await mutate(api, world.tier1_b, op.APPROVE, reportId=gamma, version=2)
@@ -79,8 +80,12 @@ async def world_dictionaries(api: httpx.AsyncClient, world: World, token: str | 
     keys = {
         type_name: [ids.encode(type_name, pk) for pk in await model.all().values_list("id", flat=True)]
         for type_name, model in [
-            (ids.ORGANIZATION, Organization), (ids.CUSTOMER, Customer), (ids.BILLING_PERIOD, BillingPeriod),
-            (ids.BILLING_REPORT, BillingReport), (ids.LINE_ITEM, LineItem), (ids.REPORT_EVENT, HistoryEntry),
+            (ids.ORGANIZATION, Organization),
+            (ids.CUSTOMER, Customer),
+            (ids.BILLING_PERIOD, BillingPeriod),
+            (ids.BILLING_REPORT, BillingReport),
+            (ids.LINE_ITEM, LineItem),
+            (ids.REPORT_EVENT, HistoryEntry),
         ]
     }
     # IDs that decode (up to 18 digits) but name no row, some past what a 32-bit key holds,
@@ -93,7 +98,8 @@ async def world_dictionaries(api: httpx.AsyncClient, world: World, token: str | 
     every_id = [global_id for of_type in keys.values() for global_id in of_type]
     actionable = await reports_to_act_on(api, token)
     return {
-        "report_ids": mostly(actionable, keys[ids.BILLING_REPORT] + edge_ids) if actionable
+        "report_ids": mostly(actionable, keys[ids.BILLING_REPORT] + edge_ids)
+        if actionable
         else mostly(keys[ids.BILLING_REPORT], edge_ids),
         "line_ids": mostly(keys[ids.LINE_ITEM], edge_ids),
         "customer_ids": mostly(keys[ids.CUSTOMER], edge_ids),
@@ -102,18 +108,23 @@ async def world_dictionaries(api: httpx.AsyncClient, world: World, token: str | 
         "cursors": mostly(*await world_cursors(api, world)),
         "page_sizes": mostly([1, 2, 10, 100], [0, -1, 101, INT32_MAX, INT32_MIN]),
         "versions": mostly([1, 2, 3, 4, 5], [0, -1, INT32_MAX]),
-        "periods": mostly([PERIOD, "2026-09"], ["2026-13", "1999-12", "2999-12", "0000-00", "2026-1",
-                                                 "2026-10-01", f"{PERIOD}\x00", ""]),
-        "days": mostly([f"2026-10-{day:02}" for day in range(1, 32)] + ["2026-11-01"],
-                       ["2026-02-30", "2999-12-31", "1999-12-31", "20261005", "2026-10-05T00:00:00", ""]),
+        "periods": mostly(
+            [PERIOD, "2026-09"],
+            ["2026-13", "1999-12", "2999-12", "0000-00", "2026-1", "2026-10-01", f"{PERIOD}\x00", ""],
+        ),
+        "days": mostly(
+            [f"2026-10-{day:02}" for day in range(1, 32)] + ["2026-11-01"],
+            ["2026-02-30", "2999-12-31", "1999-12-31", "20261005", "2026-10-05T00:00:00", ""],
+        ),
         "codes": mostly(list(world.solutions), ["NOPE", "", "E" * 65, "E" * 10_000, "EPP\x00"]),
-        "units": mostly([0, 1, 5, 10, 28, 50_000_000],
-                        [29, 50_000_001, -1, INT32_MAX, INT32_MIN]),
-        "credits": mostly(["0", "1.5", "12.3456", "10000000000000"],
-                          ["0.00001", "-1", "-0", "NaN", "Infinity", "1e400", "1E+3",
-                           "10000000000000.0001", " 1 ", ""]),
-        "texts": mostly(["trial seats", "recount", "x" * 1000],
-                        [" ", "", "x" * 1001, "a\x00b", "\ud7ff\ue000", "=1+1"]),
+        "units": mostly([0, 1, 5, 10, 28, 50_000_000], [29, 50_000_001, -1, INT32_MAX, INT32_MIN]),
+        "credits": mostly(
+            ["0", "1.5", "12.3456", "10000000000000"],
+            ["0.00001", "-1", "-0", "NaN", "Infinity", "1e400", "1E+3", "10000000000000.0001", " 1 ", ""],
+        ),
+        "texts": mostly(
+            ["trial seats", "recount", "x" * 1000], [" ", "", "x" * 1001, "a\x00b", "\ud7ff\ue000", "=1+1"]
+        ),
     }
 
 
@@ -142,12 +153,15 @@ async def world_cursors(api: httpx.AsyncClient, world: World) -> tuple[list[str]
     report_id = reports["edges"][0]["node"]["id"]
     detail = (await gql(api, token, op.REPORT_DETAIL, {"id": report_id, "first": 1}))["report"]
     periods = (await gql(api, token, op.PERIODS, {"first": 1}))["billingPeriods"]
-    real = [reports["pageInfo"]["endCursor"], detail["lineItems"]["pageInfo"]["endCursor"],
-            periods["pageInfo"]["endCursor"]]
+    real = [
+        reports["pageInfo"]["endCursor"],
+        detail["lineItems"]["pageInfo"]["endCursor"],
+        periods["pageInfo"]["endCursor"],
+    ]
     rewritten = []
     for cursor in real:
         version, kind, *key = json.loads(base64.urlsafe_b64decode(cursor))
         for last in (INT32_MAX + 1, 2**63, 10**30, -1, 0, "x", "9999-12-31", "0001-01-01", None, 1.5, True):
             rewritten.append([version, kind, *key[:-1], last])
     encoded = [base64.urlsafe_b64encode(json.dumps(value).encode()).decode() for value in rewritten]
-    return real, encoded + ["", "not a cursor"]
+    return real, [*encoded, "", "not a cursor"]

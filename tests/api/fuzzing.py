@@ -72,8 +72,12 @@ BINDINGS = {
     "periods": ["*.*.filter.period", "*.*.input.period"],
     "days": ["*.*.input.records[*].day"],
     "codes": ["*.*.input.records[*].solutionCode", "*.*.filter.solutionCode"],
-    "units": ["*.*.input.records[*].provisionedUnits", "*.*.input.records[*].usedUnits",
-              "*.*.input.adjustments[*].chargeableUnits", "*.*.input.submissionDeadlineDays"],
+    "units": [
+        "*.*.input.records[*].provisionedUnits",
+        "*.*.input.records[*].usedUnits",
+        "*.*.input.adjustments[*].chargeableUnits",
+        "*.*.input.submissionDeadlineDays",
+    ],
     "credits": ["*.*.input.records[*].allocatedCredits"],
     "texts": ["*.*.input.adjustments[*].comment", "*.*.input.comment", "*.*.input.reason"],
 }
@@ -102,15 +106,17 @@ def _cases(dictionaries: _FrozenDictionaries, positive: int, negative: int) -> t
 
 def api_schema(dictionaries: Dictionaries) -> GraphQLSchema:
     """The production schema, from its SDL, with ``dictionaries`` bound as ``BINDINGS`` says."""
-    config = SchemathesisConfig.from_dict({
-        "dictionaries": {name: {"values": list(values)} for name, values in dictionaries.items()},
-        "parameters": {
-            argument: {"dictionary": name, "probability": DICTIONARY_PROBABILITY}
-            for name, arguments in BINDINGS.items()
-            for argument in arguments
-            if name in dictionaries
-        },
-    })
+    config = SchemathesisConfig.from_dict(
+        {
+            "dictionaries": {name: {"values": list(values)} for name, values in dictionaries.items()},
+            "parameters": {
+                argument: {"dictionary": name, "probability": DICTIONARY_PROBABILITY}
+                for name, arguments in BINDINGS.items()
+                for argument in arguments
+                if name in dictionaries
+            },
+        }
+    )
     return schemathesis.graphql.from_file(production_schema.as_str(), config=config)
 
 
@@ -233,8 +239,9 @@ async def fuzz(client: httpx.AsyncClient, token: str | None, cases: Sequence[Cas
             try:
                 response = await send(client, token, case)
             except Exception as error:  # what escapes the app would be a 500 from a real server
-                run.findings.append(Finding(case, None, [f"the app raised {type(error).__name__}: {error}"],
-                                            log.take()))
+                run.findings.append(
+                    Finding(case, None, [f"the app raised {type(error).__name__}: {error}"], log.take())
+                )
                 continue
             run.statuses[response.status_code] += 1
             reasons = problems(response)

@@ -18,12 +18,20 @@ from dataclasses import dataclass
 
 from models import BillingPeriod, BillingReport, DailyUsage, HistoryEntry, LineItem, Organization
 from tests.world import World
-from workflow.access import tokens
 from vocabulary.enums import Scope
+from workflow.access import tokens
 
 CALLERS = [
-    "platform", "parent_t1", "other_t1", "owner_t2", "other_t2",
-    "only_read", "only_write", "only_review", "only_usage", "only_generate",
+    "platform",
+    "parent_t1",
+    "other_t1",
+    "owner_t2",
+    "other_t2",
+    "only_read",
+    "only_write",
+    "only_review",
+    "only_usage",
+    "only_generate",
     "anonymous",
 ]
 
@@ -36,8 +44,11 @@ _SINGLE_SCOPE = {
     "only_generate": ("platform", Scope.REPORTS_GENERATE),
 }
 _PARTIES = {
-    "platform": "platform", "parent_t1": "tier1_a", "other_t1": "tier1_b",
-    "owner_t2": "tier2_a1", "other_t2": "tier2_a2",
+    "platform": "platform",
+    "parent_t1": "tier1_a",
+    "other_t1": "tier1_b",
+    "owner_t2": "tier2_a1",
+    "other_t2": "tier2_a2",
 }
 
 

@@ -11,12 +11,13 @@ from models import BillingReport
 from tests.api import operations as op
 from tests.api.client import codes, gql, gql_errors
 from tests.world import PERIOD, World
-from workflow.access import tokens
 from vocabulary.enums import Scope
+from workflow.access import tokens
 
 
-async def _refused(api: httpx.AsyncClient, headers: dict[str, str], query: str = op.VIEWER,
-                   variables: dict | None = None) -> None:
+async def _refused(
+    api: httpx.AsyncClient, headers: dict[str, str], query: str = op.VIEWER, variables: dict | None = None
+) -> None:
     response = await api.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
     assert response.status_code == 401
     assert response.headers["www-authenticate"].lower().startswith("bearer")
@@ -37,7 +38,9 @@ async def test_a_request_without_a_valid_token_is_unauthenticated(
 
 
 async def test_an_expired_token_is_unauthenticated(api: httpx.AsyncClient, world: World) -> None:
-    issued = await tokens.issue_token(world.tier1_a.organization, "temp", expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    issued = await tokens.issue_token(
+        world.tier1_a.organization, "temp", expires_at=datetime.now(UTC) - timedelta(seconds=1)
+    )
     await _refused(api, {"Authorization": f"Bearer {issued.token}"})
 
 
@@ -53,8 +56,9 @@ async def test_an_unauthenticated_mutation_does_nothing(api: httpx.AsyncClient, 
 
 
 async def test_the_scheme_is_case_insensitive(api: httpx.AsyncClient, world: World) -> None:
-    response = await api.post("/graphql", json={"query": op.VIEWER},
-                              headers={"Authorization": f"bearer {world.tier2_a1.token}"})
+    response = await api.post(
+        "/graphql", json={"query": op.VIEWER}, headers={"Authorization": f"bearer {world.tier2_a1.token}"}
+    )
     assert response.status_code == 200
     assert response.json()["data"]["viewer"]["organization"]["name"] == "Alpha MSP"
 

@@ -42,6 +42,7 @@ F, NF = "FORBIDDEN", "NOT_FOUND"
 FH, NFH = "FORBIDDEN/hidden", "NOT_FOUND/hidden"
 
 # ---------------------------------------------------------------- queries
+# fmt: off
 QUERIES: dict[str, tuple[Any, ...]] = {
     #                 platform parent_t1 other_t1 owner_t2 other_t2 only_read only_write only_review only_usage only_generate anonymous
     "viewer":         ("ok",   "ok",     "ok",    "ok",    "ok",    "ok",     "ok",      "ok",       "ok",      "ok",         401),
@@ -52,12 +53,14 @@ QUERIES: dict[str, tuple[Any, ...]] = {
     # North Distribution's settings: its own channel sees them, the platform sees every Tier 1's
     "partnerSettings": ("seen", "seen",  "null",  "seen",  "seen",  "seen",   F,         F,          F,         F,            401),
 }
+# fmt: on
 
 PARTNER_SETTINGS = """
 query Settings($partnerId: ID) { partnerSettings(partnerId: $partnerId) { partner { id } submissionDeadlineDays } }
 """
 
 # ---------------------------------------------------------------- mutations
+# fmt: off
 MUTATIONS: dict[str, tuple[Any, ...]] = {
     #                 platform parent_t1 other_t1 owner_t2 other_t2 only_read only_write  only_review only_usage only_generate anonymous
     "saveReportDraft": (F,     F,        NFH,     "ok",    NFH,     F,        "ok/hidden", FH,        FH,        FH,           401),
@@ -69,6 +72,7 @@ MUTATIONS: dict[str, tuple[Any, ...]] = {
     # a Tier 1 changes its own settings; the payload shows the caller's channel's settings if it may read them
     "updatePartnerSettings": (FH, "ok",  "ok",    F,       F,       F,        FH,      "ok/hidden",   FH,        FH,           401),
 }
+# fmt: on
 
 # the status Alpha's report starts each case in, per report mutation
 STARTS_IN = {
@@ -92,26 +96,36 @@ mutation Update($input: UpdatePartnerSettingsInput!) {
 """
 
 # ---------------------------------------------------------------- CSV exports
+# fmt: off
 EXPORTS: dict[str, tuple[Any, ...]] = {
     #                    platform parent_t1 other_t1 owner_t2 other_t2 only_read only_write only_review only_usage only_generate anonymous
     "report.csv":         (200,   200,      404,     200,     404,     200,      403,       403,        403,       403,          401),
     "period.csv?partner": (200,   200,      404,     200,     404,     200,      403,       403,        403,       403,          401),
 }
+# fmt: on
 
 # ---------------------------------------------------------------- IDs of the wrong type
 # Asked by Alpha's owner (the approval by its parent), who could act on Alpha's report itself.
-WRONG_ID_OPERATIONS = ["report", "node", "saveReportDraft", "submitReport", "approveReport", "report.csv",
-                       "reports(partnerId)", "partnerSettings(partnerId)"]
+WRONG_ID_OPERATIONS = [
+    "report",
+    "node",
+    "saveReportDraft",
+    "submitReport",
+    "approveReport",
+    "report.csv",
+    "reports(partnerId)",
+    "partnerSettings(partnerId)",
+]
 WRONG_IDS: dict[str, tuple[Any, ...]] = {
     #                 report  node            save  submit approve csv  reports(partnerId) partnerSettings(partnerId)
-    "line_item":      ("null", "LineItem",     NFH, NFH,   NFH,    404, "empty",  "null"),
-    "history_entry":  ("null", "ReportEvent",  NFH, NFH,   NFH,    404, "empty",  "null"),
-    "customer":       ("null", "Customer",     NFH, NFH,   NFH,    404, "empty",  "null"),
-    "period":         ("null", "BillingPeriod", NFH, NFH,  NFH,    404, "empty",  "null"),
-    "organization":   ("null", "Organization", NFH, NFH,   NFH,    404, "seen",   "null"),  # Alpha, a Tier 2
-    "unknown_report": ("null", "null",         NFH, NFH,   NFH,    404, "empty",  "null"),
-    "foreign_report": ("null", "null",         NFH, NFH,   NFH,    404, "empty",  "null"),  # Gamma MSP's
-    "not_an_id":      ("null", "null",         NFH, NFH,   NFH,    404, "empty",  "null"),
+    "line_item": ("null", "LineItem", NFH, NFH, NFH, 404, "empty", "null"),
+    "history_entry": ("null", "ReportEvent", NFH, NFH, NFH, 404, "empty", "null"),
+    "customer": ("null", "Customer", NFH, NFH, NFH, 404, "empty", "null"),
+    "period": ("null", "BillingPeriod", NFH, NFH, NFH, 404, "empty", "null"),
+    "organization": ("null", "Organization", NFH, NFH, NFH, 404, "seen", "null"),  # Alpha, a Tier 2
+    "unknown_report": ("null", "null", NFH, NFH, NFH, 404, "empty", "null"),
+    "foreign_report": ("null", "null", NFH, NFH, NFH, 404, "empty", "null"),  # Gamma MSP's
+    "not_an_id": ("null", "null", NFH, NFH, NFH, 404, "empty", "null"),
 }
 
 
@@ -143,6 +157,7 @@ async def top_level_refusal(response: httpx.Response) -> Any:
 
 # ---------------------------------------------------------------- the query matrix
 
+
 @pytest.mark.parametrize("operation", table_cases(QUERIES))
 async def test_every_caller_reads_exactly_what_the_query_table_says(
     api: httpx.AsyncClient, world: World, operation: str
@@ -157,17 +172,43 @@ async def test_every_caller_reads_exactly_what_the_query_table_says(
 
     asked: dict[str, tuple[str, dict[str, Any], Callable[[dict[str, Any]], str]]] = {
         "viewer": (op.VIEWER, {}, lambda d: "ok" if d["viewer"]["organization"]["id"] else "?"),
-        "billingPeriods": (op.PERIODS, {}, lambda d: seen_or(
-            "absent", period_label in {e["node"]["label"] for e in d["billingPeriods"]["edges"]})),
-        "reports": (op.REPORTS, {}, lambda d: seen_or(
-            "absent", report_id in {e["node"]["id"] for e in d["reports"]["edges"]})),
-        "report": (op.REPORT_SUMMARY, {"id": report_id}, lambda d: "null" if d["report"] is None else seen_or(
-            "?", d["report"]["id"] == report_id and d["report"]["partner"]["id"] == alpha_org_id)),
-        "node": (op.NODE, {"id": report_id}, lambda d: "null" if d["node"] is None else seen_or(
-            "?", d["node"]["id"] == report_id and d["node"]["__typename"] == "BillingReport")),
-        "partnerSettings": (PARTNER_SETTINGS, {"partnerId": north_id}, lambda d: "null"
-                            if d["partnerSettings"] is None else seen_or(
-                                "?", d["partnerSettings"]["partner"]["id"] == north_id)),
+        "billingPeriods": (
+            op.PERIODS,
+            {},
+            lambda d: seen_or("absent", period_label in {e["node"]["label"] for e in d["billingPeriods"]["edges"]}),
+        ),
+        "reports": (
+            op.REPORTS,
+            {},
+            lambda d: seen_or("absent", report_id in {e["node"]["id"] for e in d["reports"]["edges"]}),
+        ),
+        "report": (
+            op.REPORT_SUMMARY,
+            {"id": report_id},
+            lambda d: (
+                "null"
+                if d["report"] is None
+                else seen_or("?", d["report"]["id"] == report_id and d["report"]["partner"]["id"] == alpha_org_id)
+            ),
+        ),
+        "node": (
+            op.NODE,
+            {"id": report_id},
+            lambda d: (
+                "null"
+                if d["node"] is None
+                else seen_or("?", d["node"]["id"] == report_id and d["node"]["__typename"] == "BillingReport")
+            ),
+        ),
+        "partnerSettings": (
+            PARTNER_SETTINGS,
+            {"partnerId": north_id},
+            lambda d: (
+                "null"
+                if d["partnerSettings"] is None
+                else seen_or("?", d["partnerSettings"]["partner"]["id"] == north_id)
+            ),
+        ),
     }
     query, variables, outcome_of = asked[operation]
     everyone = await callers(world)
@@ -183,6 +224,7 @@ async def test_every_caller_reads_exactly_what_the_query_table_says(
 
 # ---------------------------------------------------------------- the mutation matrix
 
+
 def payload_outcome(payload: dict[str, Any], shown_key: str | None) -> str:
     problems = codes(payload["errors"])
     assert len(set(problems)) <= 1, problems
@@ -192,8 +234,9 @@ def payload_outcome(payload: dict[str, Any], shown_key: str | None) -> str:
     return outcome
 
 
-async def mutation_case(api: httpx.AsyncClient, world: World, operation: str, caller: Caller, n: int,
-                        report_id: str) -> Any:
+async def mutation_case(
+    api: httpx.AsyncClient, world: World, operation: str, caller: Caller, n: int, report_id: str
+) -> Any:
     """One cell of ``MUTATIONS``: its outcome, after checking that only a success changed anything."""
     report_pk = pk(report_id)
     version = (await BillingReport.get(id=report_pk)).version
@@ -205,12 +248,27 @@ async def mutation_case(api: httpx.AsyncClient, world: World, operation: str, ca
         "saveReportDraft": (op.SAVE_DRAFT, "report", {"reportId": report_id, "version": version}),
         "submitReport": (op.SUBMIT, "report", {"reportId": report_id, "version": version}),
         "approveReport": (op.APPROVE, "report", {"reportId": report_id, "version": version}),
-        "rejectReport": (op.REJECT, "report",
-                         {"reportId": report_id, "version": version, "reason": "the figures look wrong"}),
-        "recordUsage": (op.RECORD_USAGE, None, {"records": [{
-            "customerId": ids.encode(ids.CUSTOMER, customer.id), "solutionCode": "EPP",
-            "day": f"{PERIOD}-20", "provisionedUnits": 50 + n, "usedUnits": 40 + n,
-            "allocatedCredits": f"{n}.50"}]}),
+        "rejectReport": (
+            op.REJECT,
+            "report",
+            {"reportId": report_id, "version": version, "reason": "the figures look wrong"},
+        ),
+        "recordUsage": (
+            op.RECORD_USAGE,
+            None,
+            {
+                "records": [
+                    {
+                        "customerId": ids.encode(ids.CUSTOMER, customer.id),
+                        "solutionCode": "EPP",
+                        "day": f"{PERIOD}-20",
+                        "provisionedUnits": 50 + n,
+                        "usedUnits": 40 + n,
+                        "allocatedCredits": f"{n}.50",
+                    }
+                ]
+            },
+        ),
         "generateReports": (op.GENERATE, None, {"period": PERIOD}),
         "updatePartnerSettings": (UPDATE_SETTINGS, "settings", {"submissionDeadlineDays": 10 + n}),
     }[operation]
@@ -252,6 +310,7 @@ async def test_every_caller_may_change_exactly_what_the_mutation_table_says(
 
 # ---------------------------------------------------------------- the CSV exports
 
+
 @pytest.mark.parametrize("export", table_cases(EXPORTS))
 async def test_every_caller_exports_exactly_what_the_export_table_says(
     api: httpx.AsyncClient, world: World, export: str
@@ -280,6 +339,7 @@ async def test_every_caller_exports_exactly_what_the_export_table_says(
 
 
 # ---------------------------------------------------------------- IDs of the wrong type
+
 
 async def wrong_ids(api: httpx.AsyncClient, world: World, report_id: str) -> dict[str, str]:
     alpha = await detail(api, world.tier2_a1, report_id)
@@ -326,18 +386,25 @@ async def wrong_id_outcome(api: httpx.AsyncClient, caller: Caller, operation: st
         response = await api.get(f"/exports/reports/{wrong}.csv", headers={"Authorization": f"Bearer {caller.token}"})
         return response.status_code
     if operation in REPORT_MUTATIONS:
-        response = await post(api, caller.token, REPORT_MUTATIONS[operation],
-                              {"input": {"reportId": wrong, "version": version}})
+        response = await post(
+            api, caller.token, REPORT_MUTATIONS[operation], {"input": {"reportId": wrong, "version": version}}
+        )
         assert await top_level_refusal(response) is None
         (payload,) = response.json()["data"].values()
         return payload_outcome(payload, "report")
     query, variables, outcome_of = {
         "report": (op.REPORT_SUMMARY, {"id": wrong}, lambda d: "null" if d["report"] is None else "seen"),
         "node": (op.NODE, {"id": wrong}, lambda d: "null" if d["node"] is None else d["node"]["__typename"]),
-        "reports(partnerId)": (op.REPORTS, {"filter": {"partnerId": wrong}},
-                               lambda d: "seen" if d["reports"]["totalCount"] else "empty"),
-        "partnerSettings(partnerId)": (PARTNER_SETTINGS, {"partnerId": wrong},
-                                       lambda d: "null" if d["partnerSettings"] is None else "seen"),
+        "reports(partnerId)": (
+            op.REPORTS,
+            {"filter": {"partnerId": wrong}},
+            lambda d: "seen" if d["reports"]["totalCount"] else "empty",
+        ),
+        "partnerSettings(partnerId)": (
+            PARTNER_SETTINGS,
+            {"partnerId": wrong},
+            lambda d: "null" if d["partnerSettings"] is None else "seen",
+        ),
     }[operation]
     response = await post(api, caller.token, query, variables)
     refusal = await top_level_refusal(response)
@@ -350,13 +417,21 @@ async def wrong_id_outcome(api: httpx.AsyncClient, caller: Caller, operation: st
 # hear Alpha's. FORBIDDEN is the subscribe-time refusal; 4403 the socket closed for want of a token.
 SUBSCRIPTION: tuple[Any, ...] = (
     # platform parent_t1 other_t1 owner_t2 other_t2 only_read only_write only_review only_usage only_generate anonymous
-    "Alpha MSP", "Alpha MSP", "Gamma MSP", "Alpha MSP", "Beta MSP", "Alpha MSP", F, F, F, F, 4403,
+    "Alpha MSP",
+    "Alpha MSP",
+    "Gamma MSP",
+    "Alpha MSP",
+    "Beta MSP",
+    "Alpha MSP",
+    F,
+    F,
+    F,
+    F,
+    4403,
 )
 
 
-async def test_every_caller_hears_exactly_what_the_subscription_row_says(
-    world: World, served_app: ServedApp
-) -> None:
+async def test_every_caller_hears_exactly_what_the_subscription_row_says(world: World, served_app: ServedApp) -> None:
     assert len(SUBSCRIPTION) == len(CALLERS)
     await given_generated_reports(world, days=2)
     saved_in_order = [world.tier2_a1, world.tier2_a2, world.tier2_b1]

@@ -49,7 +49,9 @@ def _client(app: object) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench.test")  # type: ignore[arg-type]
 
 
-async def _both(baseline: httpx.AsyncClient, service: httpx.AsyncClient, token: str, report_id: str) -> tuple[dict, dict]:
+async def _both(
+    baseline: httpx.AsyncClient, service: httpx.AsyncClient, token: str, report_id: str
+) -> tuple[dict, dict]:
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     answers = []
     for client in (baseline, service):

@@ -139,8 +139,9 @@ async def test_an_oversized_list_in_an_unused_variable_is_refused_on_the_report_
     await given_generated_reports(world)
     report_id = await report_id_of(api, world.tier2_a1)
 
-    _, errors, _ = await gql_errors(api, world.tier2_a1.token, op.REPORT_DETAIL,
-                                    {"id": report_id, "padding": list(range(5001))})
+    _, errors, _ = await gql_errors(
+        api, world.tier2_a1.token, op.REPORT_DETAIL, {"id": report_id, "padding": list(range(5001))}
+    )
 
     assert codes(errors) == ["INPUT_TOO_LARGE"]
 

@@ -19,10 +19,10 @@ from server.settings import Settings
 from tests.api import operations as op
 from tests.api.steps import adjustment, detail, given_generated_reports, lines, mutate, report_id_of
 from tests.world import PERIOD, PERIOD_START, World
-from workflow.access import tokens
 from vocabulary.enums import Scope, Tier
-from workflow.reads.exports import LINE_CHUNK
+from workflow.access import tokens
 from workflow.generation.generate import generate_reports
+from workflow.reads.exports import LINE_CHUNK
 from workflow.usage.record import UsageRecord
 
 SPEC_HEADER = (
@@ -58,6 +58,7 @@ async def alpha(api: httpx.AsyncClient, world: World) -> str:
 
 
 # --- contents ----------------------------------------------------------------------------
+
 
 async def test_a_report_export_has_the_spec_header_and_one_row_per_line_item_as_the_api_shows_it(
     api: httpx.AsyncClient, world: World, alpha: str
@@ -117,24 +118,32 @@ async def test_comments_are_quoted_and_cells_that_a_spreadsheet_would_run_are_de
 ) -> None:
     first, second, third = (await lines(api, world.tier2_a1, alpha))[:3]
     tricky = 'trial seats, "not billable"\nsee ticket 42'
-    await mutate(api, world.tier2_a1, op.SAVE_DRAFT, reportId=alpha, version=1, adjustments=[
-        adjustment(first, 0, tricky),
-        adjustment(second, 0, "=HYPERLINK(\"http://evil.example\")"),
-        adjustment(third, 0, "-1 seat, @ops"),
-    ])
+    await mutate(
+        api,
+        world.tier2_a1,
+        op.SAVE_DRAFT,
+        reportId=alpha,
+        version=1,
+        adjustments=[
+            adjustment(first, 0, tricky),
+            adjustment(second, 0, '=HYPERLINK("http://evil.example")'),
+            adjustment(third, 0, "-1 seat, @ops"),
+        ],
+    )
 
     response = await export(api, world.tier2_a1.token, f"/exports/reports/{alpha}.csv")
     rows = table(response)
 
     comments = {r["customer_id"] + r["solution_code"]: r["comment"] for r in rows}
     assert comments[first["customer"]["id"] + first["solution"]["code"]] == tricky
-    assert comments[second["customer"]["id"] + second["solution"]["code"]] == "'=HYPERLINK(\"http://evil.example\")"
+    assert comments[second["customer"]["id"] + second["solution"]["code"]] == '\'=HYPERLINK("http://evil.example")'
     assert comments[third["customer"]["id"] + third["solution"]["code"]] == "'-1 seat, @ops"
     assert '"trial seats, ""not billable""\nsee ticket 42"' in response.text
     assert len(response.text.split("\r\n")) == 1 + 6 + 1  # header, rows, the final line end
 
 
 # --- who may fetch what --------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("who", ["tier2_a1", "tier1_a", "platform"])
 async def test_the_owner_its_tier1_and_the_platform_may_export_a_report(
@@ -185,9 +194,7 @@ async def test_a_revoked_token_may_not_export(api: httpx.AsyncClient, world: Wor
     assert (await export(api, world.tier2_a1.token, f"/exports/reports/{alpha}.csv")).status_code == 401
 
 
-async def test_a_token_without_reports_read_may_not_export(
-    api: httpx.AsyncClient, world: World, alpha: str
-) -> None:
+async def test_a_token_without_reports_read_may_not_export(api: httpx.AsyncClient, world: World, alpha: str) -> None:
     issued = await tokens.issue_token(world.tier2_a1.organization, "writer only", scopes=[Scope.REPORTS_WRITE])
 
     for path in (f"/exports/reports/{alpha}.csv", f"/exports/periods/{PERIOD}.csv"):
@@ -198,16 +205,20 @@ async def test_a_token_without_reports_read_may_not_export(
 
 # --- periods -------------------------------------------------------------------------------
 
+
 async def partners_in(response: httpx.Response) -> set[str]:
     return {r["partner_name"] for r in table(response)}
 
 
-@pytest.mark.parametrize(("who", "partners"), [
-    ("tier1_a", {"Alpha MSP", "Beta MSP"}),
-    ("tier1_b", {"Gamma MSP", "Delta MSP"}),
-    ("tier2_b2", {"Delta MSP"}),
-    ("platform", {"Alpha MSP", "Beta MSP", "Gamma MSP", "Delta MSP"}),
-])
+@pytest.mark.parametrize(
+    ("who", "partners"),
+    [
+        ("tier1_a", {"Alpha MSP", "Beta MSP"}),
+        ("tier1_b", {"Gamma MSP", "Delta MSP"}),
+        ("tier2_b2", {"Delta MSP"}),
+        ("platform", {"Alpha MSP", "Beta MSP", "Gamma MSP", "Delta MSP"}),
+    ],
+)
 async def test_a_period_export_holds_the_reports_the_caller_sees(
     api: httpx.AsyncClient, world: World, alpha: str, who: str, partners: set[str]
 ) -> None:
@@ -225,8 +236,14 @@ async def test_a_period_export_lists_report_after_report_each_by_customer_then_s
 ) -> None:
     rows = table(await export(api, world.platform.token, f"/exports/periods/{PERIOD}.csv"))
 
-    keys = [(ids.decode_as(ids.BILLING_REPORT, r["report_id"]), ids.decode_as(ids.CUSTOMER, r["customer_id"]),
-             [*world.solutions].index(r["solution_code"])) for r in rows]
+    keys = [
+        (
+            ids.decode_as(ids.BILLING_REPORT, r["report_id"]),
+            ids.decode_as(ids.CUSTOMER, r["customer_id"]),
+            [*world.solutions].index(r["solution_code"]),
+        )
+        for r in rows
+    ]
     assert keys == sorted(keys)
 
 
@@ -267,6 +284,7 @@ async def test_a_period_without_reports_the_caller_sees_is_not_found(
 
 # --- streaming -----------------------------------------------------------------------------
 
+
 async def given_a_large_report(world: World, customers: int) -> None:
     """Alpha MSP with ``customers`` customers on all three solutions, for one day."""
     await Customer.bulk_create(
@@ -276,7 +294,7 @@ async def given_a_large_report(world: World, customers: int) -> None:
     day = PERIOD_START.isoformat()
     records = [UsageRecord(c.id, code, day, 9, 3 + c.id % 7, "1.5") for c in mine for code in world.solutions]
     for start in range(0, len(records), 5000):
-        await world.add_usage(records[start:start + 5000])
+        await world.add_usage(records[start : start + 5000])
     await generate_reports(world.platform.actor, PERIOD)
 
 
@@ -285,10 +303,18 @@ async def asgi_get(path: str, token: str) -> tuple[int, list[dict[str, Any]]]:
     app = create_app(settings=Settings(), register_orm=False)
     sent: list[dict[str, Any]] = []
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
         "headers": [(b"host", b"billing.test"), (b"authorization", f"Bearer {token}".encode())],
-        "client": ("127.0.0.1", 1), "server": ("billing.test", 80),
+        "client": ("127.0.0.1", 1),
+        "server": ("billing.test", 80),
     }
 
     requested, finished = False, asyncio.Event()

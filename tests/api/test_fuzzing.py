@@ -55,24 +55,32 @@ def answer(status: int, body: object) -> httpx.Response:
     return httpx.Response(status, json=body)
 
 
-@pytest.mark.parametrize(("status", "body"), [
-    (200, {"data": None, "errors": [{"message": "Unexpected error.", "path": ["report"]}]}),
-    (200, {"data": {"report": None}, "errors": [{"message": "boom", "path": ["report", "lineItems"]}]}),
-    (500, {"data": None, "errors": [{"message": "Internal Server Error"}]}),
-    (503, {"data": None, "errors": [{"message": "too long", "extensions": {"code": "TIMEOUT"}}]}),
-    (200, ["not", "an", "object"]),
-], ids=["masked", "execution-error-without-code", "500", "503", "not-an-object"])
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (200, {"data": None, "errors": [{"message": "Unexpected error.", "path": ["report"]}]}),
+        (200, {"data": {"report": None}, "errors": [{"message": "boom", "path": ["report", "lineItems"]}]}),
+        (500, {"data": None, "errors": [{"message": "Internal Server Error"}]}),
+        (503, {"data": None, "errors": [{"message": "too long", "extensions": {"code": "TIMEOUT"}}]}),
+        (200, ["not", "an", "object"]),
+    ],
+    ids=["masked", "execution-error-without-code", "500", "503", "not-an-object"],
+)
 def test_the_check_fails_a_server_error_or_an_unexpected_error(status: int, body: object) -> None:
     assert problems(answer(status, body))
 
 
-@pytest.mark.parametrize(("status", "body"), [
-    (200, {"data": {"viewer": {"name": "x"}}}),
-    (200, {"errors": [{"message": "Syntax Error: Unexpected Name 'x'.", "locations": [{"line": 1, "column": 1}]}]}),
-    (200, {"data": None, "errors": [{"message": "no", "path": ["reports"], "extensions": {"code": "FORBIDDEN"}}]}),
-    (200, {"data": {"saveReportDraft": {"errors": [{"code": "NOT_FOUND"}]}}}),
-    (401, {"data": None, "errors": [{"message": "no token", "extensions": {"code": "UNAUTHENTICATED"}}]}),
-    (413, {"data": None, "errors": [{"message": "too large", "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}),
-], ids=["data", "validation", "forbidden", "payload-error", "401", "413"])
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (200, {"data": {"viewer": {"name": "x"}}}),
+        (200, {"errors": [{"message": "Syntax Error: Unexpected Name 'x'.", "locations": [{"line": 1, "column": 1}]}]}),
+        (200, {"data": None, "errors": [{"message": "no", "path": ["reports"], "extensions": {"code": "FORBIDDEN"}}]}),
+        (200, {"data": {"saveReportDraft": {"errors": [{"code": "NOT_FOUND"}]}}}),
+        (401, {"data": None, "errors": [{"message": "no token", "extensions": {"code": "UNAUTHENTICATED"}}]}),
+        (413, {"data": None, "errors": [{"message": "too large", "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}),
+    ],
+    ids=["data", "validation", "forbidden", "payload-error", "401", "413"],
+)
 def test_the_check_passes_an_answer_or_an_expected_refusal(status: int, body: object) -> None:
     assert problems(answer(status, body)) == []

@@ -20,30 +20,34 @@ from tests.api import operations as op
 from tests.api.client import codes
 from tests.api.steps import adjustment, given_generated_reports, lines, pk, report_id_of
 from tests.world import World
-from workflow.reports import actions as report_actions
-from workflow.access import tokens
 from vocabulary.enums import ReportEventAction
+from workflow.access import tokens
+from workflow.reports import actions as report_actions
 
 KEY = "retry-7d5c1f0e"
 
 
-async def send(api: httpx.AsyncClient, token: str | None, body: dict[str, Any],
-               key: str | None = KEY) -> httpx.Response:
+async def send(
+    api: httpx.AsyncClient, token: str | None, body: dict[str, Any], key: str | None = KEY
+) -> httpx.Response:
     headers = {} if token is None else {"Authorization": f"Bearer {token}"}
     if key is not None:
         headers["Idempotency-Key"] = key
     return await api.post("/graphql", json=body, headers=headers)
 
 
-async def a_draft_to_save(api: httpx.AsyncClient, world: World, version: int = 1,
-                          comment: str = "two seats were test accounts") -> dict[str, Any]:
+async def a_draft_to_save(
+    api: httpx.AsyncClient, world: World, version: int = 1, comment: str = "two seats were test accounts"
+) -> dict[str, Any]:
     """Alpha MSP's save of its first line lowered by 2, as the body of a request."""
     await given_generated_reports(world, days=2)
     report_id = await report_id_of(api, world.tier2_a1)
     line = (await lines(api, world.tier2_a1, report_id))[0]
     change = adjustment(line, line["usedUnits"] - 2, comment)
-    return {"query": op.SAVE_DRAFT, "variables": {"input": {"reportId": report_id, "version": version,
-                                                            "adjustments": [change]}}}
+    return {
+        "query": op.SAVE_DRAFT,
+        "variables": {"input": {"reportId": report_id, "version": version, "adjustments": [change]}},
+    }
 
 
 def report_pk_of(body: dict[str, Any]) -> int:
@@ -115,9 +119,7 @@ async def test_another_token_with_the_same_key_acts_on_its_own(api: httpx.AsyncC
     assert await IdempotencyKey.filter(key=KEY).count() == 2
 
 
-async def test_keys_are_stored_for_the_token_as_its_hash_never_in_clear(
-    api: httpx.AsyncClient, world: World
-) -> None:
+async def test_keys_are_stored_for_the_token_as_its_hash_never_in_clear(api: httpx.AsyncClient, world: World) -> None:
     body = await a_draft_to_save(api, world)
     await send(api, world.tier2_a1.token, body)
 
@@ -126,9 +128,7 @@ async def test_keys_are_stored_for_the_token_as_its_hash_never_in_clear(
     assert world.tier2_a1.token not in (row.token_hash, row.key, row.fingerprint, row.response_body)
 
 
-@pytest.mark.parametrize(
-    "key", ["", "k" * 256, "tab\there"], ids=["empty", "256-characters", "control-character"]
-)
+@pytest.mark.parametrize("key", ["", "k" * 256, "tab\there"], ids=["empty", "256-characters", "control-character"])
 async def test_a_key_that_is_not_1_to_255_printable_characters_is_a_bad_request(
     api: httpx.AsyncClient, world: World, key: str
 ) -> None:
@@ -161,9 +161,7 @@ async def test_two_keys_in_one_request_are_a_bad_request(api: httpx.AsyncClient,
     assert await saved_entries(report_pk_of(body)) == 0
 
 
-async def test_a_query_with_a_key_is_answered_as_usual_and_not_remembered(
-    api: httpx.AsyncClient, world: World
-) -> None:
+async def test_a_query_with_a_key_is_answered_as_usual_and_not_remembered(api: httpx.AsyncClient, world: World) -> None:
     response = await send(api, world.tier2_a1.token, {"query": op.VIEWER})
 
     assert response.status_code == 200 and response.json()["data"]["viewer"]["name"] == "Alpha MSP user"
@@ -256,8 +254,9 @@ async def test_expired_keys_are_purged_when_a_new_key_is_claimed(api: httpx.Asyn
     old = datetime.now(UTC) - timedelta(hours=25)
     for n in range(3):
         await IdempotencyKey.create(token_hash="0" * 64, key=f"old-{n}", fingerprint="0" * 64, claimed_at=old)
-    await IdempotencyKey.create(token_hash="0" * 64, key="recent", fingerprint="0" * 64,
-                                claimed_at=datetime.now(UTC) - timedelta(hours=23))
+    await IdempotencyKey.create(
+        token_hash="0" * 64, key="recent", fingerprint="0" * 64, claimed_at=datetime.now(UTC) - timedelta(hours=23)
+    )
 
     await send(api, world.tier2_a1.token, body)
 

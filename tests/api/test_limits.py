@@ -23,10 +23,10 @@ from tests.api import operations as op
 from tests.api.client import codes, gql
 from tests.api.steps import adjustment, given_generated_reports, lines, pk, report_id_of
 from tests.world import World
+from vocabulary.enums import ReportEventAction, ReportStatus, Scope
+from workflow.access import tokens
 from workflow.reads import contents as report_contents
 from workflow.reports import steps as report_steps
-from workflow.access import tokens
-from vocabulary.enums import ReportEventAction, ReportStatus, Scope
 
 DASHBOARD = "https://dash.example.com"
 
@@ -46,8 +46,10 @@ async def _oversized_save(api: httpx.AsyncClient, world: World) -> tuple[int, di
     report_id = await report_id_of(api, world.tier2_a1)
     line = (await lines(api, world.tier2_a1, report_id))[0]
     change = adjustment(line, line["usedUnits"] - 1, "x" * MAX_BODY_BYTES)
-    body = {"query": op.SAVE_DRAFT, "variables": {"input": {"reportId": report_id, "version": 1,
-                                                            "adjustments": [change]}}}
+    body = {
+        "query": op.SAVE_DRAFT,
+        "variables": {"input": {"reportId": report_id, "version": 1, "adjustments": [change]}},
+    }
     return pk(report_id), body
 
 
@@ -65,10 +67,11 @@ def _payload_too_large(response: httpx.Response) -> None:
 
 async def _chunks(data: bytes, size: int = 64 * 1024) -> AsyncIterator[bytes]:
     for start in range(0, len(data), size):
-        yield data[start:start + size]
+        yield data[start : start + size]
 
 
 # -- body size ---------------------------------------------------------------------------
+
 
 async def test_a_body_over_one_mib_is_refused_and_nothing_is_stored(api: httpx.AsyncClient, world: World) -> None:
     report_pk, body = await _oversized_save(api, world)
@@ -78,13 +81,14 @@ async def test_a_body_over_one_mib_is_refused_and_nothing_is_stored(api: httpx.A
     await _nothing_stored(report_pk)
 
 
-async def test_a_streamed_body_without_a_length_is_counted_chunk_by_chunk(
-    api: httpx.AsyncClient, world: World
-) -> None:
+async def test_a_streamed_body_without_a_length_is_counted_chunk_by_chunk(api: httpx.AsyncClient, world: World) -> None:
     report_pk, body = await _oversized_save(api, world)
     content = httpx.Request("POST", "http://x", json=body).content
-    response = await api.post("/graphql", content=_chunks(content), headers={
-        **_auth(world.tier2_a1.token), "Content-Type": "application/json", "Idempotency-Key": "big-2"})
+    response = await api.post(
+        "/graphql",
+        content=_chunks(content),
+        headers={**_auth(world.tier2_a1.token), "Content-Type": "application/json", "Idempotency-Key": "big-2"},
+    )
     assert "content-length" not in response.request.headers  # chunked: only counting can tell
     _payload_too_large(response)
     await _nothing_stored(report_pk)
@@ -93,16 +97,20 @@ async def test_a_streamed_body_without_a_length_is_counted_chunk_by_chunk(
 async def test_a_body_longer_than_its_declared_length_is_refused(api: httpx.AsyncClient, world: World) -> None:
     report_pk, body = await _oversized_save(api, world)
     content = httpx.Request("POST", "http://x", json=body).content
-    response = await api.post("/graphql", content=_chunks(content), headers={
-        **_auth(world.tier2_a1.token), "Content-Type": "application/json", "Content-Length": "100"})
+    response = await api.post(
+        "/graphql",
+        content=_chunks(content),
+        headers={**_auth(world.tier2_a1.token), "Content-Type": "application/json", "Content-Length": "100"},
+    )
     assert response.request.headers["content-length"] == "100"
     _payload_too_large(response)
     await _nothing_stored(report_pk)
 
 
 async def test_a_declared_length_over_the_limit_is_refused_even_without_a_token(api: httpx.AsyncClient) -> None:
-    response = await api.post("/graphql", content=b"{" + b" " * MAX_BODY_BYTES + b"}",
-                              headers={"Content-Type": "application/json"})
+    response = await api.post(
+        "/graphql", content=b"{" + b" " * MAX_BODY_BYTES + b"}", headers={"Content-Type": "application/json"}
+    )
     _payload_too_large(response)
 
 
@@ -111,13 +119,17 @@ async def test_a_body_just_under_the_limit_is_served_whole(api: httpx.AsyncClien
     body = {"query": op.VIEWER, "variables": {"padding": "x" * (MAX_BODY_BYTES - 200)}}
     content = httpx.Request("POST", "http://x", json=body).content
     assert MAX_BODY_BYTES - 200 < len(content) <= MAX_BODY_BYTES
-    response = await api.post("/graphql", content=_chunks(content), headers={
-        **_auth(world.platform.token), "Content-Type": "application/json"})
+    response = await api.post(
+        "/graphql",
+        content=_chunks(content),
+        headers={**_auth(world.platform.token), "Content-Type": "application/json"},
+    )
     assert response.status_code == 200, response.text
     assert response.json()["data"]["viewer"]["name"]
 
 
 # -- time ----------------------------------------------------------------------------------
+
 
 async def test_a_request_past_the_time_limit_is_stopped_and_its_transaction_rolled_back(
     api: httpx.AsyncClient, world: World, monkeypatch: pytest.MonkeyPatch
@@ -170,16 +182,21 @@ def test_the_former_websocket_origins_setting_still_counts_when_the_new_one_is_u
 
 # -- browser origins (CORS) ---------------------------------------------------------------
 
+
 def _preflight(origin: str) -> dict[str, str]:
-    return {"Origin": origin, "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "authorization,content-type,idempotency-key"}
+    return {
+        "Origin": origin,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type,idempotency-key",
+    }
 
 
 async def test_an_allowed_origin_gets_cors_headers(world: World) -> None:
     async with _client(Settings(allowed_origins=(DASHBOARD,))) as client:
         preflight = await client.options("/graphql", headers=_preflight(DASHBOARD))
-        response = await client.post("/graphql", json={"query": op.VIEWER},
-                                     headers={**_auth(world.platform.token), "Origin": DASHBOARD})
+        response = await client.post(
+            "/graphql", json={"query": op.VIEWER}, headers={**_auth(world.platform.token), "Origin": DASHBOARD}
+        )
     assert preflight.status_code == 200
     assert preflight.headers["access-control-allow-origin"] == DASHBOARD
     assert "idempotency-key" in preflight.headers["access-control-allow-headers"].lower()
@@ -193,14 +210,16 @@ async def test_an_origin_not_in_the_allowlist_gets_no_cors_headers(world: World,
     stranger = "https://evil.example"
     async with _client(Settings(allowed_origins=allowed)) as client:
         preflight = await client.options("/graphql", headers=_preflight(stranger))
-        response = await client.post("/graphql", json={"query": op.VIEWER},
-                                     headers={**_auth(world.platform.token), "Origin": stranger})
+        response = await client.post(
+            "/graphql", json={"query": op.VIEWER}, headers={**_auth(world.platform.token), "Origin": stranger}
+        )
     assert preflight.status_code == 400
     assert "access-control-allow-origin" not in preflight.headers
     assert "access-control-allow-origin" not in response.headers
 
 
 # -- request IDs ----------------------------------------------------------------------------
+
 
 async def test_every_response_carries_a_request_id(api: httpx.AsyncClient, world: World) -> None:
     served = await api.post("/graphql", json={"query": op.VIEWER}, headers=_auth(world.platform.token))
@@ -238,8 +257,11 @@ async def test_an_unexpected_error_is_masked_and_logged_with_the_request_id(
     monkeypatch.setattr(report_contents, "totals", broken)
     monkeypatch.setattr(report_contents, "visible_report_with_totals", broken)
     with caplog.at_level(logging.ERROR, logger="strawberry.execution"):
-        response = await api.post("/graphql", json={"query": op.REPORT_SUMMARY, "variables": {"id": report_id}},
-                                  headers={**_auth(world.tier2_a1.token), "X-Request-ID": "support-ticket-991"})
+        response = await api.post(
+            "/graphql",
+            json={"query": op.REPORT_SUMMARY, "variables": {"id": report_id}},
+            headers={**_auth(world.tier2_a1.token), "X-Request-ID": "support-ticket-991"},
+        )
 
     assert response.headers["x-request-id"] == "support-ticket-991"
     assert [e["message"] for e in response.json()["errors"]] == ["Unexpected error."]
@@ -257,8 +279,9 @@ async def test_an_expected_error_is_answered_but_not_logged_as_a_failure(
     writer = await tokens.issue_token(world.tier2_a1.organization, "writer only", scopes=[Scope.REPORTS_WRITE])
 
     with caplog.at_level(logging.ERROR, logger="strawberry.execution"):
-        response = await api.post("/graphql", json={"query": op.REPORT_SUMMARY, "variables": {"id": report_id}},
-                                  headers=_auth(writer.token))
+        response = await api.post(
+            "/graphql", json={"query": op.REPORT_SUMMARY, "variables": {"id": report_id}}, headers=_auth(writer.token)
+        )
 
     assert codes(response.json()["errors"]) == ["FORBIDDEN"]
     assert [r for r in caplog.records if r.name == "strawberry.execution"] == []

@@ -21,10 +21,12 @@ async def test_paging_through_reports_visits_each_once_newest_period_first(
     await given_generated_reports(world)
     # An earlier period for two partners, generated after the later one.
     september = PERIOD_START - timedelta(days=3)
-    await world.add_usage([
-        UsageRecord(party.customers[0].id, "EPP", september.isoformat(), 3, 2, "1")
-        for party in (world.tier2_a1, world.tier2_b2)
-    ])
+    await world.add_usage(
+        [
+            UsageRecord(party.customers[0].id, "EPP", september.isoformat(), 3, 2, "1")
+            for party in (world.tier2_a1, world.tier2_b2)
+        ]
+    )
     await generate_reports(world.platform.actor, "2026-09")
 
     seen, after, pages = [], None, 0
@@ -96,8 +98,9 @@ async def test_line_items_can_be_filtered_by_customer_solution_and_adjustment(
     report_id = await report_id_of(api, owner)
     all_lines = await lines(api, owner, report_id)
     lowered = all_lines[2]
-    await mutate(api, owner, op.SAVE_DRAFT, reportId=report_id, version=1,
-                 adjustments=[adjustment(lowered, 0, "not used")])
+    await mutate(
+        api, owner, op.SAVE_DRAFT, reportId=report_id, version=1, adjustments=[adjustment(lowered, 0, "not used")]
+    )
     customer_id = all_lines[0]["customer"]["id"]
 
     async def filtered(line_filter: dict) -> tuple[int, list[str]]:
@@ -112,8 +115,12 @@ async def test_line_items_can_be_filtered_by_customer_solution_and_adjustment(
     assert count == 3 and all(line["customer"]["id"] == customer_id for line in all_lines if line["id"] in found)
     assert (await filtered({"solutionCode": "MAIL"}))[0] == 2
     assert await filtered({"solutionCode": "MAIL", "customerId": customer_id}) == (
-        1, [line["id"] for line in all_lines if line["customer"]["id"] == customer_id
-            and line["solution"]["code"] == "MAIL"],
+        1,
+        [
+            line["id"]
+            for line in all_lines
+            if line["customer"]["id"] == customer_id and line["solution"]["code"] == "MAIL"
+        ],
     )
     assert await filtered({"customerId": "bm90LWEtY3VzdG9tZXI="}) == (0, [])
     # Totals stay the report's, whatever the filter.
@@ -136,8 +143,11 @@ async def test_a_line_page_size_out_of_range_is_refused(api: httpx.AsyncClient, 
     assert codes(errors) == ["INVALID_INPUT"]
 
 
-@pytest.mark.parametrize("cursor", ["garbage", "WyJjMSIsImxpbmUiLDFd", "WyJjMSIsInJlcG9ydCIsMSwyXQ=="],
-                         ids=["not-base64-json", "cursor-of-another-list", "wrong-key-types"])
+@pytest.mark.parametrize(
+    "cursor",
+    ["garbage", "WyJjMSIsImxpbmUiLDFd", "WyJjMSIsInJlcG9ydCIsMSwyXQ=="],
+    ids=["not-base64-json", "cursor-of-another-list", "wrong-key-types"],
+)
 async def test_a_cursor_that_is_not_from_this_list_is_refused(
     api: httpx.AsyncClient, world: World, cursor: str
 ) -> None:
@@ -145,9 +155,7 @@ async def test_a_cursor_that_is_not_from_this_list_is_refused(
     assert codes(errors) == ["INVALID_INPUT"]
 
 
-async def test_billing_periods_list_the_periods_the_caller_has_reports_in(
-    api: httpx.AsyncClient, world: World
-) -> None:
+async def test_billing_periods_list_the_periods_the_caller_has_reports_in(api: httpx.AsyncClient, world: World) -> None:
     await given_generated_reports(world, days=2)
     await world.add_usage([UsageRecord(world.tier2_b1.customers[0].id, "EPP", "2026-08-10", 1, 1, "1")])
     await generate_reports(world.platform.actor, "2026-08")

@@ -13,8 +13,8 @@ from tests.api import operations as op
 from tests.api.client import codes, gql, gql_errors, post
 from tests.api.steps import mutate, report_id_of
 from tests.world import PERIOD, Party, World
-from workflow.access import tokens
 from vocabulary.enums import Scope
+from workflow.access import tokens
 from workflow.generation.generate import generate_reports
 
 SETTINGS = """
@@ -65,9 +65,8 @@ async def generated(world: World) -> None:
 
 # --- reading -------------------------------------------------------------------------------
 
-async def test_a_tier1_partner_starts_with_five_days_and_no_auto_approval(
-    api: httpx.AsyncClient, world: World
-) -> None:
+
+async def test_a_tier1_partner_starts_with_five_days_and_no_auto_approval(api: httpx.AsyncClient, world: World) -> None:
     assert await settings_of(api, world.tier1_a) == {
         "partner": {"id": org_id(world.tier1_a), "name": "North Distribution", "tier": "TIER1"},
         "submissionDeadlineDays": 5,
@@ -118,12 +117,16 @@ async def test_without_a_token_nothing_is_read_or_changed(api: httpx.AsyncClient
 
 # --- changing ------------------------------------------------------------------------------
 
+
 async def test_a_tier1_partner_sets_its_days_and_auto_approval(api: httpx.AsyncClient, world: World) -> None:
     payload = await update(api, world.tier1_a, submissionDeadlineDays=12, autoApprove=True)
 
     assert payload["errors"] == []
-    assert payload["settings"] == {"partner": {"name": "North Distribution"}, "submissionDeadlineDays": 12,
-                                   "autoApprove": True}
+    assert payload["settings"] == {
+        "partner": {"name": "North Distribution"},
+        "submissionDeadlineDays": 12,
+        "autoApprove": True,
+    }
     assert await stored(world.tier1_a) == (12, True)
     assert await stored(world.tier1_b) == (None, False)
 
@@ -147,8 +150,10 @@ async def test_new_days_move_the_deadlines_of_editable_reports_shown_by_the_api(
 
     assert payload["rescheduledReportCount"] == 1  # Beta MSP's; Alpha MSP's is under review
     data = await gql(api, world.tier1_a.token, DEADLINES, {"filter": {"period": PERIOD}})
-    deadlines = {e["node"]["partner"]["name"]: (e["node"]["submissionDeadline"], e["node"]["version"])
-                 for e in data["reports"]["edges"]}
+    deadlines = {
+        e["node"]["partner"]["name"]: (e["node"]["submissionDeadline"], e["node"]["version"])
+        for e in data["reports"]["edges"]
+    }
     assert deadlines == {"Alpha MSP": ("2026-11-05T23:59:59+00:00", 2), "Beta MSP": ("2026-11-10T23:59:59+00:00", 1)}
     assert data["billingPeriods"]["edges"][0]["node"]["submissionDeadline"] == "2026-11-10T23:59:59+00:00"
     south = await gql(api, world.tier2_b1.token, DEADLINES, {"filter": {"period": PERIOD}})

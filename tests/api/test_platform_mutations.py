@@ -14,12 +14,23 @@ from tests.api.steps import adjustment, detail, lines, mutate, report_id_of
 from tests.world import PERIOD, World
 
 
-def record(world: World, day: str = "2026-10-03", *, customer: str | None = None, code: str = "EPP",
-           provisioned: int = 12, used: int = 10, credits: str = "4.25") -> dict[str, Any]:
+def record(
+    world: World,
+    day: str = "2026-10-03",
+    *,
+    customer: str | None = None,
+    code: str = "EPP",
+    provisioned: int = 12,
+    used: int = 10,
+    credits: str = "4.25",
+) -> dict[str, Any]:
     return {
         "customerId": customer or ids.encode(ids.CUSTOMER, world.tier2_a1.customers[0].id),
-        "solutionCode": code, "day": day,
-        "provisionedUnits": provisioned, "usedUnits": used, "allocatedCredits": credits,
+        "solutionCode": code,
+        "day": day,
+        "provisionedUnits": provisioned,
+        "usedUnits": used,
+        "allocatedCredits": credits,
     }
 
 
@@ -53,7 +64,8 @@ async def test_recording_usage_stores_valid_records_and_reports_each_invalid_one
     ]
     stored = await DailyUsage.all().order_by("day").values_list("day", "used_units", "credits_e4")
     assert [(d.isoformat(), used, credits) for d, used, credits in stored] == [
-        ("2026-10-01", 11, 42500), ("2026-10-08", 10, 0),
+        ("2026-10-01", 11, 42500),
+        ("2026-10-08", 10, 0),
     ]
 
 
@@ -69,8 +81,7 @@ async def test_more_records_than_the_list_limit_are_refused_whole_before_executi
     api: httpx.AsyncClient, world: World
 ) -> None:
     records = [record(world, "2026-10-01")] * 5001
-    status, errors, data = await gql_errors(api, world.platform.token, op.RECORD_USAGE,
-                                            {"input": {"records": records}})
+    status, errors, data = await gql_errors(api, world.platform.token, op.RECORD_USAGE, {"input": {"records": records}})
 
     assert status == 200 and data is None and codes(errors) == ["INPUT_TOO_LARGE"]
     assert "variables.input.records has 5001 items" in errors[0]["message"]
@@ -92,13 +103,25 @@ async def test_generating_creates_reports_then_regenerates_only_changed_editable
     alpha_id = await report_id_of(api, world.tier2_a1)
     gamma_id = await report_id_of(api, world.tier2_b1)
     line = (await lines(api, world.tier2_a1, alpha_id))[0]
-    await mutate(api, world.tier2_a1, op.SAVE_DRAFT, reportId=alpha_id, version=1,
-                 adjustments=[adjustment(line, 0, "none billable")])
+    await mutate(
+        api,
+        world.tier2_a1,
+        op.SAVE_DRAFT,
+        reportId=alpha_id,
+        version=1,
+        adjustments=[adjustment(line, 0, "none billable")],
+    )
     await mutate(api, world.tier2_b1, op.SUBMIT, reportId=gamma_id, version=1)
     late = [
         record(world, "2026-10-20", used=500, provisioned=500, credits="999"),
-        record(world, "2026-10-20", customer=ids.encode(ids.CUSTOMER, world.tier2_b1.customers[0].id),
-               used=500, provisioned=500, credits="999"),
+        record(
+            world,
+            "2026-10-20",
+            customer=ids.encode(ids.CUSTOMER, world.tier2_b1.customers[0].id),
+            used=500,
+            provisioned=500,
+            credits="999",
+        ),
     ]
     assert (await mutate(api, world.platform, op.RECORD_USAGE, records=late))["acceptedCount"] == 2
 

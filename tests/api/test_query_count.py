@@ -17,12 +17,12 @@ import httpx
 import pytest
 from tortoise import connections
 
+from bench.report_detail import QUERY as REPORT_SCREEN
 from models import Customer
 from tests.api import operations as op
 from tests.api.client import gql
-from tests.conftest import ON_POSTGRES
 from tests.api.steps import adjustment, lines, mutate, report_id_of
-from bench.report_detail import QUERY as REPORT_SCREEN
+from tests.conftest import ON_POSTGRES
 from tests.world import PERIOD, PERIOD_START, World
 from workflow.generation.generate import generate_reports
 from workflow.usage.record import UsageRecord
@@ -78,18 +78,28 @@ async def _given_a_big_and_a_small_report(api: httpx.AsyncClient, world: World) 
     """Alpha MSP with 17 customers (51 lines), Beta MSP with 2 (6 lines), both with a saved change."""
     alpha = world.tier2_a1
     alpha.customers += [await Customer.create(name=f"Alpha extra {n}", partner=alpha.organization) for n in range(15)]
-    await world.add_usage([
-        UsageRecord(customer.id, code, (PERIOD_START + timedelta(days=d)).isoformat(), 5, 4, "1.5")
-        for party in (alpha, world.tier2_a2) for customer in party.customers
-        for code in world.solutions for d in range(2)
-    ])
+    await world.add_usage(
+        [
+            UsageRecord(customer.id, code, (PERIOD_START + timedelta(days=d)).isoformat(), 5, 4, "1.5")
+            for party in (alpha, world.tier2_a2)
+            for customer in party.customers
+            for code in world.solutions
+            for d in range(2)
+        ]
+    )
     await generate_reports(world.platform.actor, PERIOD)
     report_ids = []
     for party in (alpha, world.tier2_a2):
         report_id = await report_id_of(api, party)
         first_lines = (await lines(api, party, report_id))[:3]
-        await mutate(api, party, op.SAVE_DRAFT, reportId=report_id, version=1,
-                     adjustments=[adjustment(line, 1, "lowered") for line in first_lines])
+        await mutate(
+            api,
+            party,
+            op.SAVE_DRAFT,
+            reportId=report_id,
+            version=1,
+            adjustments=[adjustment(line, 1, "lowered") for line in first_lines],
+        )
         report_ids.append(report_id)
     return report_ids[0], report_ids[1]
 

@@ -21,15 +21,27 @@ async def test_a_report_goes_from_adjustment_through_rejection_to_approval_with_
     first, second = (await lines(api, owner, report_id))[:2]
 
     # When the owner lowers a line with a comment and saves
-    saved = await mutate(api, owner, op.SAVE_DRAFT, reportId=report_id, version=1,
-                         adjustments=[adjustment(first, first["usedUnits"] - 2, "two endpoints retired")])
+    saved = await mutate(
+        api,
+        owner,
+        op.SAVE_DRAFT,
+        reportId=report_id,
+        version=1,
+        adjustments=[adjustment(first, first["usedUnits"] - 2, "two endpoints retired")],
+    )
     assert saved["errors"] == []
     assert (saved["report"]["status"], saved["report"]["version"]) == ("PREPARING", 2)
     assert saved["report"]["totals"]["chargeableUnits"] == saved["report"]["totals"]["usedUnits"] - 2
 
     # ... submits, lowering one more line in the same step
-    submitted = await mutate(api, owner, op.SUBMIT, reportId=report_id, version=2,
-                             adjustments=[adjustment(second, 0, "customer left on the 1st")])
+    submitted = await mutate(
+        api,
+        owner,
+        op.SUBMIT,
+        reportId=report_id,
+        version=2,
+        adjustments=[adjustment(second, 0, "customer left on the 1st")],
+    )
     assert submitted["errors"] == []
     assert (submitted["report"]["status"], submitted["report"]["version"]) == ("UNDER_REVIEW", 3)
     assert submitted["report"]["submittedAt"] is not None
@@ -40,8 +52,9 @@ async def test_a_report_goes_from_adjustment_through_rejection_to_approval_with_
     assert (rejected["report"]["status"], rejected["report"]["version"]) == ("REJECTED", 4)
 
     # ... the owner corrects the second line back up and resubmits
-    resubmitted = await mutate(api, owner, op.SUBMIT, reportId=report_id, version=4,
-                               adjustments=[adjustment(second, second["usedUnits"])])
+    resubmitted = await mutate(
+        api, owner, op.SUBMIT, reportId=report_id, version=4, adjustments=[adjustment(second, second["usedUnits"])]
+    )
     assert resubmitted["errors"] == []
     assert resubmitted["report"]["status"] == "UNDER_REVIEW"
 
@@ -64,16 +77,31 @@ async def test_a_report_goes_from_adjustment_through_rejection_to_approval_with_
         ("APPROVED", "UNDER_REVIEW", "APPROVED", 6),
     ]
     assert [e["actor"]["organization"]["name"] for e in history] == [
-        "Vendor", "Alpha MSP", "Alpha MSP", "North Distribution", "Alpha MSP", "North Distribution",
+        "Vendor",
+        "Alpha MSP",
+        "Alpha MSP",
+        "North Distribution",
+        "Alpha MSP",
+        "North Distribution",
     ]
-    assert history[1]["changes"] == [{
-        "lineItemId": first["id"], "oldChargeableUnits": first["usedUnits"],
-        "newChargeableUnits": first["usedUnits"] - 2, "oldComment": None, "newComment": "two endpoints retired",
-    }]
-    assert history[2]["changes"] == [{
-        "lineItemId": second["id"], "oldChargeableUnits": second["usedUnits"], "newChargeableUnits": 0,
-        "oldComment": None, "newComment": "customer left on the 1st",
-    }]
+    assert history[1]["changes"] == [
+        {
+            "lineItemId": first["id"],
+            "oldChargeableUnits": first["usedUnits"],
+            "newChargeableUnits": first["usedUnits"] - 2,
+            "oldComment": None,
+            "newComment": "two endpoints retired",
+        }
+    ]
+    assert history[2]["changes"] == [
+        {
+            "lineItemId": second["id"],
+            "oldChargeableUnits": second["usedUnits"],
+            "newChargeableUnits": 0,
+            "oldComment": None,
+            "newComment": "customer left on the 1st",
+        }
+    ]
     assert history[3]["comment"] == "explain line 2"
     assert history[4]["changes"][0]["newChargeableUnits"] == second["usedUnits"]
     assert history[4]["changes"][0]["newComment"] is None
@@ -87,9 +115,7 @@ async def test_a_report_goes_from_adjustment_through_rejection_to_approval_with_
     assert final[second["id"]]["chargeableUnits"] == second["usedUnits"]
 
 
-async def test_available_actions_offer_each_role_only_what_it_may_do_now(
-    api: httpx.AsyncClient, world: World
-) -> None:
+async def test_available_actions_offer_each_role_only_what_it_may_do_now(api: httpx.AsyncClient, world: World) -> None:
     await given_generated_reports(world)
     owner, parent, platform = world.tier2_a1, world.tier1_a, world.platform
     report_id = await report_id_of(api, owner)

@@ -18,12 +18,14 @@ async def test_a_stale_version_is_a_conflict_that_changes_nothing_and_shows_the_
     owner = world.tier2_a1
     report_id = await report_id_of(api, owner)
     line = (await lines(api, owner, report_id))[0]
-    await mutate(api, owner, op.SAVE_DRAFT, reportId=report_id, version=1,
-                 adjustments=[adjustment(line, 1, "first edit")])
+    await mutate(
+        api, owner, op.SAVE_DRAFT, reportId=report_id, version=1, adjustments=[adjustment(line, 1, "first edit")]
+    )
 
     # a second editor, still on version 1
-    payload = await mutate(api, owner, op.SAVE_DRAFT, reportId=report_id, version=1,
-                           adjustments=[adjustment(line, 2, "second edit")])
+    payload = await mutate(
+        api, owner, op.SAVE_DRAFT, reportId=report_id, version=1, adjustments=[adjustment(line, 2, "second edit")]
+    )
 
     assert codes(payload["errors"]) == ["VERSION_CONFLICT"]
     assert payload["errors"][0]["field"] == "version"
@@ -47,9 +49,7 @@ async def test_an_action_the_status_does_not_allow_is_an_invalid_transition(
     assert submit_twice["report"]["version"] == 2
 
 
-async def test_a_role_that_may_not_act_is_forbidden_whatever_the_status(
-    api: httpx.AsyncClient, world: World
-) -> None:
+async def test_a_role_that_may_not_act_is_forbidden_whatever_the_status(api: httpx.AsyncClient, world: World) -> None:
     await given_generated_reports(world)
     owner, parent, platform = world.tier2_a1, world.tier1_a, world.platform
     report_id = await report_id_of(api, owner)
@@ -74,15 +74,22 @@ async def test_every_invalid_adjustment_is_reported_with_its_line_and_index_and_
     other_report_line = (await lines(api, world.tier2_a2, await report_id_of(api, world.tier2_a2)))[0]
     not_an_id = "not-a-line-item"
 
-    payload = await mutate(api, owner, op.SAVE_DRAFT, reportId=report_id, version=1, adjustments=[
-        adjustment(a, a["usedUnits"] + 1, "more than used"),
-        adjustment(b, b["usedUnits"] - 1),
-        adjustment(c, 0, "x" * 1001),
-        adjustment(d, -1, "negative"),
-        {"lineItemId": not_an_id, "chargeableUnits": 0, "comment": "?"},
-        adjustment(other_report_line, 0, "someone else's line"),
-        adjustment(good, good["usedUnits"] - 1, "valid on its own"),
-    ])
+    payload = await mutate(
+        api,
+        owner,
+        op.SAVE_DRAFT,
+        reportId=report_id,
+        version=1,
+        adjustments=[
+            adjustment(a, a["usedUnits"] + 1, "more than used"),
+            adjustment(b, b["usedUnits"] - 1),
+            adjustment(c, 0, "x" * 1001),
+            adjustment(d, -1, "negative"),
+            {"lineItemId": not_an_id, "chargeableUnits": 0, "comment": "?"},
+            adjustment(other_report_line, 0, "someone else's line"),
+            adjustment(good, good["usedUnits"] - 1, "valid on its own"),
+        ],
+    )
 
     assert [(e["code"], e["index"], e["lineItemId"]) for e in payload["errors"]] == [
         ("CHARGEABLE_OUT_OF_RANGE", 0, a["id"]),
@@ -137,8 +144,14 @@ async def test_the_same_line_twice_in_one_save_is_invalid_input(api: httpx.Async
     report_id = await report_id_of(api, owner)
     line = (await lines(api, owner, report_id))[0]
 
-    payload = await mutate(api, owner, op.SAVE_DRAFT, reportId=report_id, version=1,
-                           adjustments=[adjustment(line, 1, "a"), adjustment(line, 2, "b")])
+    payload = await mutate(
+        api,
+        owner,
+        op.SAVE_DRAFT,
+        reportId=report_id,
+        version=1,
+        adjustments=[adjustment(line, 1, "a"), adjustment(line, 2, "b")],
+    )
 
     assert [(e["code"], e["index"]) for e in payload["errors"]] == [("INVALID_INPUT", 1)]
 
@@ -159,7 +172,10 @@ async def test_two_mutations_in_one_request_each_answer_the_report_as_it_then_st
     report_id = await report_id_of(api, owner)
     line = (await lines(api, owner, report_id))[0]
 
-    data = await gql(api, owner.token, """
+    data = await gql(
+        api,
+        owner.token,
+        """
       mutation Twice($id: ID!, $line: ID!) {
         one: saveReportDraft(input: {reportId: $id, version: 1,
                                      adjustments: [{lineItemId: $line, chargeableUnits: 0, comment: "a"}]}) {
@@ -169,7 +185,9 @@ async def test_two_mutations_in_one_request_each_answer_the_report_as_it_then_st
                                      adjustments: [{lineItemId: $line, chargeableUnits: 0, comment: "b"}]}) {
           report { version lineItems(first: 1) { edges { node { comment } } } }
         }
-      }""", {"id": report_id, "line": line["id"]})
+      }""",
+        {"id": report_id, "line": line["id"]},
+    )
 
     assert [data[k]["report"]["version"] for k in ("one", "two")] == [2, 3]
     assert [data[k]["report"]["lineItems"]["edges"][0]["node"]["comment"] for k in ("one", "two")] == ["a", "b"]

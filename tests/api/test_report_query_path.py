@@ -29,8 +29,8 @@ from server.settings import Settings
 from tests.api import operations as op
 from tests.api.steps import adjustment, given_generated_reports, lines, mutate, report_id_of
 from tests.world import World, build_world
-from workflow.access import tokens
 from vocabulary.enums import Scope
+from workflow.access import tokens
 
 
 @dataclass
@@ -73,8 +73,14 @@ async def screen_world(db: TortoiseContext, apps: Apps) -> World:
     alpha = world.tier2_a1
     report_id = await report_id_of(apps.direct, alpha)
     first = (await lines(apps.direct, alpha, report_id))[0]
-    await mutate(apps.direct, alpha, op.SUBMIT, reportId=report_id, version=1,
-                 adjustments=[adjustment(first, first["usedUnits"] - 1, "one seat cancelled")])
+    await mutate(
+        apps.direct,
+        alpha,
+        op.SUBMIT,
+        reportId=report_id,
+        version=1,
+        adjustments=[adjustment(first, first["usedUnits"] - 1, "one seat cancelled")],
+    )
     return world
 
 
@@ -135,8 +141,12 @@ async def test_the_report_screen_and_its_variants_get_the_same_bytes_from_both_p
     cursor = two_lines.json()["data"]["report"]["lineItems"]["pageInfo"]["endCursor"]
     a_line = (await lines(apps.direct, world.tier2_a1, alpha_report))[0]["id"]
     no_read = (await tokens.issue_token(world.tier1_a.organization, "reviewer", [Scope.REPORTS_REVIEW])).token
-    parent, owner, stranger, platform = (world.tier1_a.token, world.tier2_a1.token,
-                                         world.tier1_b.token, world.platform.token)
+    parent, owner, stranger, platform = (
+        world.tier1_a.token,
+        world.tier2_a1.token,
+        world.tier1_b.token,
+        world.platform.token,
+    )
 
     # (what, token, operation, variables, answered directly?)
     cases: list[tuple[str, str, str, dict[str, Any], bool]] = [
@@ -146,39 +156,81 @@ async def test_the_report_screen_and_its_variants_get_the_same_bytes_from_both_p
         ("a report still being prepared", parent, REPORT_SCREEN, {"id": beta_report}, True),
         ("another tenant's report: null", stranger, REPORT_SCREEN, {"id": alpha_report}, True),
         ("a line item's ID as a report's: null", parent, REPORT_SCREEN, {"id": a_line}, True),
-        ("an ID of no report: null", parent, REPORT_SCREEN,
-         {"id": ids.encode(ids.BILLING_REPORT, 99999)}, True),
+        ("an ID of no report: null", parent, REPORT_SCREEN, {"id": ids.encode(ids.BILLING_REPORT, 99999)}, True),
         ("not an ID: null", parent, REPORT_SCREEN, {"id": "nope"}, True),
         ("every field of every type, __typename everywhere", parent, FIELDS_OF_EVERY_TYPE, {"id": alpha_report}, True),
-        ("fragments, inline fragments and aliases", owner, FRAGMENTS_AND_ALIASES,
-         {"id": alpha_report, "size": 3}, True),
+        (
+            "fragments, inline fragments and aliases",
+            owner,
+            FRAGMENTS_AND_ALIASES,
+            {"id": alpha_report, "size": 3},
+            True,
+        ),
         ("the page after a cursor", parent, SECOND_PAGE, {"id": alpha_report, "after": cursor}, True),
         ("the first page", parent, SECOND_PAGE, {"id": alpha_report}, True),
         ("an ID written in the document", parent, LITERAL_ID % alpha_report, {}, True),
         # Declined: each goes through Strawberry, with its usual answer or error.
         ("history is not on the path", parent, op.REPORT_DETAIL, {"id": alpha_report}, False),
-        ("a period's deadline is not on the path", parent,
-         "query($id: ID!) { report(id: $id) { period { submissionDeadline } } }", {"id": alpha_report}, False),
-        ("a line filter", parent, op.REPORT_DETAIL.replace("history {", "h: history {"),
-         {"id": alpha_report, "filter": {"adjusted": True}}, False),
-        ("filtered lines without history", parent,
-         'query($id: ID!) { report(id: $id) { lineItems(filter: {adjusted: true}) { totalCount } } }',
-         {"id": alpha_report}, False),
-        ("a page size out of range", parent,
-         "query($id: ID!) { report(id: $id) { lineItems(first: 101) { totalCount } } }", {"id": alpha_report}, False),
+        (
+            "a period's deadline is not on the path",
+            parent,
+            "query($id: ID!) { report(id: $id) { period { submissionDeadline } } }",
+            {"id": alpha_report},
+            False,
+        ),
+        (
+            "a line filter",
+            parent,
+            op.REPORT_DETAIL.replace("history {", "h: history {"),
+            {"id": alpha_report, "filter": {"adjusted": True}},
+            False,
+        ),
+        (
+            "filtered lines without history",
+            parent,
+            "query($id: ID!) { report(id: $id) { lineItems(filter: {adjusted: true}) { totalCount } } }",
+            {"id": alpha_report},
+            False,
+        ),
+        (
+            "a page size out of range",
+            parent,
+            "query($id: ID!) { report(id: $id) { lineItems(first: 101) { totalCount } } }",
+            {"id": alpha_report},
+            False,
+        ),
         ("a malformed cursor", parent, SECOND_PAGE, {"id": alpha_report, "after": "bm9wZQ=="}, False),
         ("a missing variable", parent, REPORT_SCREEN, {}, False),
         ("a variable of the wrong type", parent, SECOND_PAGE, {"id": alpha_report, "after": 5}, False),
         ("a token without reports:read", no_read, REPORT_SCREEN, {"id": alpha_report}, False),
-        ("a directive", parent, "query($id: ID!, $on: Boolean!) { report(id: $id) { id @include(if: $on) } }",
-         {"id": alpha_report, "on": True}, False),
-        ("two report fields", parent, "query($id: ID!) { a: report(id: $id) { id } b: report(id: $id) { id } }",
-         {"id": alpha_report}, False),
-        ("another root field", parent, "query($id: ID!) { report(id: $id) { id } viewer { name } }",
-         {"id": alpha_report}, False),
-        ("more aliases than the limit", parent,
-         "query($id: ID!) { report(id: $id) { " + " ".join(f"a{n}: id" for n in range(16)) + " } }",
-         {"id": alpha_report}, False),
+        (
+            "a directive",
+            parent,
+            "query($id: ID!, $on: Boolean!) { report(id: $id) { id @include(if: $on) } }",
+            {"id": alpha_report, "on": True},
+            False,
+        ),
+        (
+            "two report fields",
+            parent,
+            "query($id: ID!) { a: report(id: $id) { id } b: report(id: $id) { id } }",
+            {"id": alpha_report},
+            False,
+        ),
+        (
+            "another root field",
+            parent,
+            "query($id: ID!) { report(id: $id) { id } viewer { name } }",
+            {"id": alpha_report},
+            False,
+        ),
+        (
+            "more aliases than the limit",
+            parent,
+            "query($id: ID!) { report(id: $id) { " + " ".join(f"a{n}: id" for n in range(16)) + " } }",
+            {"id": alpha_report},
+            False,
+        ),
         ("an unknown field", parent, "query($id: ID!) { report(id: $id) { nope } }", {"id": alpha_report}, False),
         ("a mutation", parent, op.SUBMIT, {"input": {"reportId": alpha_report, "version": 1}}, False),
     ]
@@ -205,8 +257,9 @@ async def test_a_report_without_lines_shows_zero_totals_on_both_paths(apps: Apps
 
 
 async def _post(client: httpx.AsyncClient, token: str, query: str, variables: dict[str, Any]) -> httpx.Response:
-    return await client.post("/graphql", json={"query": query, "variables": variables},
-                             headers={"Authorization": f"Bearer {token}"})
+    return await client.post(
+        "/graphql", json={"query": query, "variables": variables}, headers={"Authorization": f"Bearer {token}"}
+    )
 
 
 def test_every_field_the_path_answers_is_a_field_of_its_type_in_the_schema() -> None:

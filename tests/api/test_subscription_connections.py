@@ -22,40 +22,43 @@ from tests.api.dashboards import Dashboard, error_codes
 from tests.api.served import ServedApp, served_app  # noqa: F401 - the fixture
 from tests.api.steps import given_generated_reports, mutate, report_id_of
 from tests.world import World
-from workflow.access import tokens
 from vocabulary.enums import Scope
+from workflow.access import tokens
 
 
-@pytest.mark.parametrize("payload", [
-    None,
-    {},
-    {"Authorization": ""},
-    {"Authorization": "Bearer brt_not-a-real-token"},
-    {"Authorization": "Basic dXNlcjpwYXNz"},
-    {"Authorization": ["Bearer", "brt_x"]},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        None,
+        {},
+        {"Authorization": ""},
+        {"Authorization": "Bearer brt_not-a-real-token"},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+        {"Authorization": ["Bearer", "brt_x"]},
+    ],
+)
 async def test_a_connection_without_a_valid_token_is_closed_with_4403(
     world: World, served_app: ServedApp, payload: object
 ) -> None:
     async with Dashboard.connect(served_app.ws_url) as dashboard:
-        await dashboard.send({"type": "connection_init"} if payload is None
-                             else {"type": "connection_init", "payload": payload})
+        await dashboard.send(
+            {"type": "connection_init"} if payload is None else {"type": "connection_init", "payload": payload}
+        )
         assert await dashboard.close_code() == 4403
 
 
 async def test_a_revoked_or_expired_token_is_closed_with_4403(world: World, served_app: ServedApp) -> None:
     await tokens.revoke_token(world.tier1_a.token)
     await ApiToken.filter(principal__organization_id=world.tier1_b.organization.id).update(
-        expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        expires_at=datetime.now(UTC) - timedelta(seconds=1)
+    )
     for token in (world.tier1_a.token, world.tier1_b.token):
         async with Dashboard.connect(served_app.ws_url) as dashboard:
             await dashboard.init({"Authorization": f"Bearer {token}"})
             assert await dashboard.close_code() == 4403
 
 
-async def test_a_token_revoked_while_connected_closes_the_socket_with_4403(
-    world: World, served_app: ServedApp
-) -> None:
+async def test_a_token_revoked_while_connected_closes_the_socket_with_4403(world: World, served_app: ServedApp) -> None:
     served_app.app.state.graphql.token_recheck_seconds = 0.2
     async with Dashboard.open(served_app.ws_url, world.tier1_a.token) as dashboard:
         await dashboard.subscribe()

@@ -22,11 +22,11 @@ from tests.api.dashboards import Dashboard, error_codes
 from tests.api.served import ServedApp, served_app  # noqa: F401 - the fixture
 from tests.api.steps import given_generated_reports, lines, mutate, report_id_of
 from tests.world import PERIOD, Party, World
-from workflow.reports import steps as report_steps
-from workflow.access import tokens
 from vocabulary.enums import ReportEventAction, ReportStatus, Scope
+from workflow.access import tokens
 from workflow.core.machine import available_actions
 from workflow.events.messages import ReportEventMessage
+from workflow.reports import steps as report_steps
 from workflow.reports.history import record_step
 
 
@@ -46,23 +46,44 @@ async def test_a_tier1_dashboard_hears_its_partners_steps_with_the_report_as_it_
         events = await north.subscribe({"filter": {"period": PERIOD}})
         await served_app.subscribers(1)
 
-        await act(served_app, world.tier2_a1, op.SUBMIT, reportId=alpha, version=1, adjustments=[
-            {"lineItemId": line["id"], "chargeableUnits": 0, "comment": "trial seats"}])
+        await act(
+            served_app,
+            world.tier2_a1,
+            op.SUBMIT,
+            reportId=alpha,
+            version=1,
+            adjustments=[{"lineItemId": line["id"], "chargeableUnits": 0, "comment": "trial seats"}],
+        )
         submitted = await north.next_event(events)
         await act(served_app, world.tier1_a, op.APPROVE, reportId=alpha, version=2, comment="thanks")
         approved = await north.next_event(events)
 
     assert (submitted["action"], submitted["fromStatus"], submitted["toStatus"], submitted["version"]) == (
-        "SUBMITTED", "PREPARING", "UNDER_REVIEW", 2)
+        "SUBMITTED",
+        "PREPARING",
+        "UNDER_REVIEW",
+        2,
+    )
     assert submitted["actor"]["organization"]["name"] == "Alpha MSP"
-    assert submitted["changes"] == [{"lineItemId": line["id"], "oldChargeableUnits": line["usedUnits"],
-                                     "newChargeableUnits": 0, "newComment": "trial seats"}]
+    assert submitted["changes"] == [
+        {
+            "lineItemId": line["id"],
+            "oldChargeableUnits": line["usedUnits"],
+            "newChargeableUnits": 0,
+            "newComment": "trial seats",
+        }
+    ]
     # The report as it stands, seen by North: it may review it now, and then nothing more.
     assert (submitted["report"]["id"], submitted["report"]["status"]) == (alpha, "UNDER_REVIEW")
     assert submitted["report"]["availableActions"] == ["APPROVE", "REJECT"]
     assert (approved["action"], approved["toStatus"], approved["comment"]) == ("APPROVED", "APPROVED", "thanks")
-    assert approved["report"] == {"id": alpha, "status": "APPROVED", "version": 3, "availableActions": [],
-                                  "partner": {"id": world_id(world.tier2_a1), "name": "Alpha MSP"}}
+    assert approved["report"] == {
+        "id": alpha,
+        "status": "APPROVED",
+        "version": 3,
+        "availableActions": [],
+        "partner": {"id": world_id(world.tier2_a1), "name": "Alpha MSP"},
+    }
 
 
 async def test_a_tier2_dashboard_hears_its_own_reports_only(world: World, served_app: ServedApp) -> None:
@@ -120,8 +141,10 @@ async def test_a_filter_narrows_to_one_partner_and_one_period(world: World, serv
 
 async def test_generating_a_period_is_heard_as_one_event_per_new_report(world: World, served_app: ServedApp) -> None:
     await world.add_month_of_usage(3)
-    async with Dashboard.open(served_app.ws_url, world.platform.token) as platform, \
-            Dashboard.open(served_app.ws_url, world.tier1_a.token) as north:
+    async with (
+        Dashboard.open(served_app.ws_url, world.platform.token) as platform,
+        Dashboard.open(served_app.ws_url, world.tier1_a.token) as north,
+    ):
         all_reports = await platform.subscribe()
         north_reports = await north.subscribe()
         await served_app.subscribers(2)
@@ -131,7 +154,8 @@ async def test_generating_a_period_is_heard_as_one_event_per_new_report(world: W
 
         heard = [await platform.next_event(all_reports) for _ in range(4)]
         assert {(e["action"], e["toStatus"], e["version"], e["fromStatus"]) for e in heard} == {
-            ("GENERATED", "PREPARING", 1, None)}
+            ("GENERATED", "PREPARING", 1, None)
+        }
         assert {e["actor"]["organization"]["tier"] for e in heard} == {"PLATFORM"}
         north_heard = [await north.next_event(north_reports) for _ in range(2)]
         assert {e["report"]["partner"]["name"] for e in north_heard} == {"Alpha MSP", "Beta MSP"}
@@ -170,9 +194,11 @@ async def test_an_action_rolled_back_after_its_event_was_queued_is_not_heard(
         await served_app.subscribers(1)
         monkeypatch.setattr(report_steps, "record_step", record_then_fail)
 
-        response = await served_app.http.post("/graphql", headers={"Authorization": f"Bearer {world.tier2_a1.token}"},
-                                              json={"query": op.SUBMIT, "variables": {"input": {
-                                                  "reportId": alpha, "version": 1}}})
+        response = await served_app.http.post(
+            "/graphql",
+            headers={"Authorization": f"Bearer {world.tier2_a1.token}"},
+            json={"query": op.SUBMIT, "variables": {"input": {"reportId": alpha, "version": 1}}},
+        )
         assert response.json()["errors"][0]["message"] == "Unexpected error."
         await north.expect_nothing(events)
         monkeypatch.undo()
@@ -195,8 +221,16 @@ async def test_a_dashboard_that_falls_behind_is_told_to_refetch_and_may_subscrib
         assert entry["errors"] == []
         await north.next_event(behind)
         # Three events at once, more than its queue holds, before it can take any.
-        message = ReportEventMessage(1, 1, world.tier2_a1.organization.id, world.tier1_a.organization.id,
-                                     PERIOD, ReportEventAction.SAVED, ReportStatus.PREPARING, 2)
+        message = ReportEventMessage(
+            1,
+            1,
+            world.tier2_a1.organization.id,
+            world.tier1_a.organization.id,
+            PERIOD,
+            ReportEventAction.SAVED,
+            ReportStatus.PREPARING,
+            2,
+        )
         served_app.hub.publish([message, message, message])
 
         ended = await north.next_message(behind)
@@ -252,15 +286,21 @@ async def test_identical_subscriptions_of_one_organization_execute_once_per_even
 
     monkeypatch.setattr(schema_reports, "available_actions", counted)  # resolved once per execution
     colleague = await tokens.issue_token(world.tier1_a.organization, "another reviewer of North")
-    async with Dashboard.open(served_app.ws_url, world.tier1_a.token) as first, \
-            Dashboard.open(served_app.ws_url, colleague.token) as second:  # same organization and scopes
+    async with (
+        Dashboard.open(served_app.ws_url, world.tier1_a.token) as first,
+        Dashboard.open(served_app.ws_url, colleague.token) as second,
+    ):  # same organization and scopes
         same = [await first.subscribe(), await first.subscribe(), await second.subscribe()]
         narrowed = await second.subscribe({"filter": {"period": PERIOD}})  # other variables: its own
 
         await act(served_app, world.tier2_a1, op.SUBMIT, reportId=alpha, version=1)
 
-        heard = [await first.next_event(same[0]), await first.next_event(same[1]),
-                 await second.next_event(same[2]), await second.next_event(narrowed)]
+        heard = [
+            await first.next_event(same[0]),
+            await first.next_event(same[1]),
+            await second.next_event(same[2]),
+            await second.next_event(narrowed),
+        ]
     assert all(event == heard[0] for event in heard)
     assert heard[0]["report"]["availableActions"] == ["APPROVE", "REJECT"]
     assert executions == 2
@@ -272,16 +312,23 @@ async def test_dashboards_with_other_scopes_or_of_other_organizations_never_shar
     await given_generated_reports(world)
     alpha = await report_id_of(served_app.http, world.tier2_a1)
     reader = await tokens.issue_token(world.tier1_a.organization, "read-only analyst", scopes=[Scope.REPORTS_READ])
-    async with Dashboard.open(served_app.ws_url, world.tier1_a.token) as reviewer_screen, \
-            Dashboard.open(served_app.ws_url, reader.token) as reader_screen, \
-            Dashboard.open(served_app.ws_url, world.tier2_a1.token) as owner_screen:
-        subscriptions = [await reviewer_screen.subscribe(), await reader_screen.subscribe(),
-                         await owner_screen.subscribe()]
+    async with (
+        Dashboard.open(served_app.ws_url, world.tier1_a.token) as reviewer_screen,
+        Dashboard.open(served_app.ws_url, reader.token) as reader_screen,
+        Dashboard.open(served_app.ws_url, world.tier2_a1.token) as owner_screen,
+    ):
+        subscriptions = [
+            await reviewer_screen.subscribe(),
+            await reader_screen.subscribe(),
+            await owner_screen.subscribe(),
+        ]
 
         await act(served_app, world.tier2_a1, op.SUBMIT, reportId=alpha, version=1)
 
-        reviewer, reader_view, owner = [await screen.next_event(s) for screen, s in zip(
-            (reviewer_screen, reader_screen, owner_screen), subscriptions)]
+        reviewer, reader_view, owner = [
+            await screen.next_event(s)
+            for screen, s in zip((reviewer_screen, reader_screen, owner_screen), subscriptions, strict=True)
+        ]
     assert reviewer["report"]["availableActions"] == ["APPROVE", "REJECT"]
     assert reader_view["report"]["availableActions"] == []  # same organization, no review scope
     assert owner["report"]["availableActions"] == []  # under review: nothing for the owner to do

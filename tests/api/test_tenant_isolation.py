@@ -39,7 +39,8 @@ async def test_another_tenants_report_reads_as_null_and_is_not_listed(
 
     assert by_id is None
     assert listed["reports"] == {
-        "totalCount": 0, "edges": [],
+        "totalCount": 0,
+        "edges": [],
         "pageInfo": {"hasNextPage": False, "hasPreviousPage": False, "startCursor": None, "endCursor": None},
     }
     assert alpha["id"] not in {e["node"]["id"] for e in everything["reports"]["edges"]}
@@ -75,8 +76,9 @@ async def test_every_mutation_on_another_tenants_report_is_not_found_and_changes
 
     for operation, extra in attempts:
         payload = await mutate(api, party, operation, reportId=report_id, version=1, **extra)
-        unknown = await mutate(api, party, operation, reportId=ids.encode(ids.BILLING_REPORT, 999_999),
-                               version=1, **extra)
+        unknown = await mutate(
+            api, party, operation, reportId=ids.encode(ids.BILLING_REPORT, 999_999), version=1, **extra
+        )
         assert payload == unknown  # indistinguishable from a report that does not exist
         assert [e["code"] for e in payload["errors"]] == ["NOT_FOUND"]
         assert payload["report"] is None
@@ -104,12 +106,23 @@ async def test_a_tier2_partner_sees_its_own_line_items_event_and_customer_throug
 
     found = {
         gid: (await gql(api, owner.token, op.NODE, {"id": gid}))["node"]
-        for gid in (alpha["id"], line["id"], event["id"], line["customer"]["id"], alpha["partner"]["id"],
-                    alpha["period"]["id"])
+        for gid in (
+            alpha["id"],
+            line["id"],
+            event["id"],
+            line["customer"]["id"],
+            alpha["partner"]["id"],
+            alpha["period"]["id"],
+        )
     }
 
     assert [n["__typename"] for n in found.values()] == [
-        "BillingReport", "LineItem", "ReportEvent", "Customer", "Organization", "BillingPeriod",
+        "BillingReport",
+        "LineItem",
+        "ReportEvent",
+        "Customer",
+        "Organization",
+        "BillingPeriod",
     ]
     assert found[event["id"]]["report"] == {"id": alpha["id"]}
     assert (await gql(api, owner.token, op.NODE, {"id": "bm90IGFuIGlk"}))["node"] is None

@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.api import operations as op
 from server.app import create_app
 from server.settings import Settings
+from tests.api import operations as op
 from tests.api.client import codes, gql, gql_errors
 from tests.world import World
 
@@ -92,8 +92,11 @@ async def test_debug_mode_opens_introspection_and_the_ide(world: World) -> None:
 
 @pytest.mark.parametrize(
     ("variables", "expected"),
-    [({"first": "abc"}, "Int cannot represent"), ({"first": 2**40}, "Int cannot represent"),
-     ({"filter": {"statuses": ["NOPE"]}}, "ReportStatus")],
+    [
+        ({"first": "abc"}, "Int cannot represent"),
+        ({"first": 2**40}, "Int cannot represent"),
+        ({"filter": {"statuses": ["NOPE"]}}, "ReportStatus"),
+    ],
     ids=["string", "beyond-32-bits", "unknown-enum"],
 )
 async def test_variables_that_do_not_fit_their_types_are_explained_not_masked(

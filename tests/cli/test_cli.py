@@ -23,11 +23,10 @@ import asyncpg
 import pytest
 
 from server.database_session import open_database
-from vocabulary.enums import DEFAULT_SCOPES, AggregationRule, Scope, Tier
-from workflow.core.periods import Month
-from workflow.access.tokens import authenticate
-
 from tests.cli.runner import Cli
+from vocabulary.enums import DEFAULT_SCOPES, AggregationRule, Scope, Tier
+from workflow.access.tokens import authenticate
+from workflow.core.periods import Month
 
 
 def test_migrate_is_idempotent(cli: Cli, sqlite_file: Path) -> None:
@@ -81,11 +80,20 @@ def test_demo_json_is_the_only_output_and_has_the_promised_shape(demo: dict) -> 
 
 def test_demo_generates_one_report_per_tier2_partner_with_usage(demo: dict, sqlite_file: Path) -> None:
     with sqlite3.connect(sqlite_file) as db:
-        with_usage = {r[0] for r in db.execute(
-            "SELECT DISTINCT c.partner_id FROM daily_usage u JOIN customer c ON c.id = u.customer_id")}
-        reported = Counter(r[0] for r in db.execute(
-            "SELECT r.partner_id FROM billing_report r JOIN billing_period p ON p.id = r.period_id "
-            "WHERE p.label = ?", (demo["period"],)))
+        with_usage = {
+            r[0]
+            for r in db.execute(
+                "SELECT DISTINCT c.partner_id FROM daily_usage u JOIN customer c ON c.id = u.customer_id"
+            )
+        }
+        reported = Counter(
+            r[0]
+            for r in db.execute(
+                "SELECT r.partner_id FROM billing_report r JOIN billing_period p ON p.id = r.period_id "
+                "WHERE p.label = ?",
+                (demo["period"],),
+            )
+        )
         lines = db.execute("SELECT COUNT(*) FROM line_item").fetchone()[0]
         tier2_count = db.execute("SELECT COUNT(*) FROM organization WHERE tier = 'TIER2'").fetchone()[0]
 
@@ -132,8 +140,9 @@ def test_generate_again_leaves_unchanged_reports_alone(cli: Cli, demo: dict) -> 
 
 async def test_token_create_prints_a_token_that_authenticates(cli: Cli, demo: dict, sqlite_file: Path) -> None:
     partner = next(o for o in demo["organizations"] if o["tier"] == "TIER2")
-    by_id = cli.ok("token", "create", "--organization", partner["id"], "--scope", "reports:read",
-                   "--expires-in-days", "7").stdout.strip()
+    by_id = cli.ok(
+        "token", "create", "--organization", partner["id"], "--scope", "reports:read", "--expires-in-days", "7"
+    ).stdout.strip()
     by_name = cli.ok("token", "create", "--organization", partner["name"]).stdout.strip()
 
     async with open_database(f"sqlite://{sqlite_file}"):
@@ -210,7 +219,9 @@ def _free_port() -> int:
 
 def _post_until_up(port: int, token: str, query: str) -> dict:
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": query}).encode(), method="POST",
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        method="POST",
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
     )
     deadline = time.monotonic() + 30

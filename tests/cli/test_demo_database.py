@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 
 from server.database import DEFAULT_DATABASE_URL
-
 from tests.cli.runner import REPO
 
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
@@ -32,7 +31,10 @@ def demo_recipe(bin_dir: Path) -> list[str]:
     """The commands ``make demo`` would run, with ``billing-reports`` from ``bin_dir``."""
     done = subprocess.run(
         ["make", "--no-print-directory", "-n", "-C", str(REPO), "demo", f"BIN={bin_dir}"],
-        capture_output=True, text=True, timeout=60, check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     return done.stdout.splitlines()
 
@@ -75,12 +77,23 @@ def test_a_command_without_database_url_sees_the_demo_that_make_demo_loaded(tmp_
     loading = "\n".join(["set -euo pipefail", *recipe[start:serve]])
 
     for _ in range(2):  # a second `make demo` starts again from a fresh file
-        subprocess.run(["bash", "-c", loading], cwd=workdir, env=without_database_url(),
-                       capture_output=True, text=True, timeout=120, check=True)
+        subprocess.run(
+            ["bash", "-c", loading],
+            cwd=workdir,
+            env=without_database_url(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
     world = json.loads((workdir / "demo.json").read_text())
     done = subprocess.run(
         [sys.executable, "-m", "server.cli", "export", "period", world["period"]],
-        cwd=workdir, env=without_database_url(), capture_output=True, text=True, timeout=120,
+        cwd=workdir,
+        env=without_database_url(),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
     assert done.returncode == 0, done.stderr

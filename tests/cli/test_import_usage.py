@@ -37,17 +37,26 @@ class Target:
     workdir: Path
 
     def run(self, *args: str, stdin: str | bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-        env = {**os.environ, "DATABASE_URL": self.url,
-               "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+        env = {
+            **os.environ,
+            "DATABASE_URL": self.url,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        }
         return subprocess.run(
-            [sys.executable, "-m", "server.cli", *args], cwd=self.workdir, env=env, capture_output=True,
-            input=stdin.encode() if isinstance(stdin, str) else stdin, timeout=120,
+            [sys.executable, "-m", "server.cli", *args],
+            cwd=self.workdir,
+            env=env,
+            capture_output=True,
+            input=stdin.encode() if isinstance(stdin, str) else stdin,
+            timeout=120,
         )
 
     def usage_after(self, day: str = "2099-01-01") -> list[tuple[int, int, str, int, int, int]]:
         """The daily usage stored from ``day`` on."""
-        sql = ("SELECT customer_id, solution_id, day, provisioned_units, used_units, credits_e4 FROM daily_usage "
-               "WHERE day >= {} ORDER BY customer_id, solution_id, day")
+        sql = (
+            "SELECT customer_id, solution_id, day, provisioned_units, used_units, credits_e4 FROM daily_usage "
+            "WHERE day >= {} ORDER BY customer_id, solution_id, day"
+        )
         if self.url.startswith("sqlite://"):
             with sqlite3.connect(self.url.removeprefix("sqlite://")) as conn:
                 return [tuple(r) for r in conn.execute(sql.format("?"), (day,))]  # type: ignore[misc]
@@ -130,8 +139,13 @@ def test_the_example_file_imports_into_a_fresh_demo_world(target: Target) -> Non
 
 
 def test_a_bad_row_is_listed_by_its_line_and_nothing_of_the_file_is_imported(target: Target, tmp_path: Path) -> None:
-    path = write(tmp_path, ROW.format(day=1), ROW.format(day=2).replace(",40,", ",-40,"), ROW.format(day=3),
-                 "Q3VzdG9tZXI6OTk5OQ==,EPP,2099-11-04,1,1,1")
+    path = write(
+        tmp_path,
+        ROW.format(day=1),
+        ROW.format(day=2).replace(",40,", ",-40,"),
+        ROW.format(day=3),
+        "Q3VzdG9tZXI6OTk5OQ==,EPP,2099-11-04,1,1,1",
+    )
 
     done = target.run("import-usage", str(path))
 

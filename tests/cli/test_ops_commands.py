@@ -28,8 +28,13 @@ HEADER = (
 
 def export(cli: Cli, *args: str) -> subprocess.CompletedProcess[bytes]:
     """``billing-reports export ...`` with stdout as bytes (``Cli`` reads text, which folds CRLF)."""
-    done = subprocess.run([sys.executable, "-m", "server.cli", "export", *args],
-                          cwd=cli.workdir, env=cli.env(), capture_output=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "server.cli", "export", *args],
+        cwd=cli.workdir,
+        env=cli.env(),
+        capture_output=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr.decode()
     return done
 
@@ -54,6 +59,7 @@ def org(demo: dict, name: str) -> dict:
 
 # --- auto-submit ---------------------------------------------------------------------------
 
+
 def test_auto_submit_now_leaves_reports_that_are_not_due_yet(cli: Cli, demo: dict) -> None:
     done = cli.ok("auto-submit")
 
@@ -69,19 +75,23 @@ def test_auto_submit_as_of_a_later_instant_submits_every_editable_report_once(
     second = cli.ok("auto-submit", "--as-of", FAR_FUTURE)
 
     assert first.stdout.strip() == (
-        f"{reports} report(s) auto-submitted (deadlines passed by {FAR_FUTURE}), 0 auto-approved")
+        f"{reports} report(s) auto-submitted (deadlines passed by {FAR_FUTURE}), 0 auto-approved"
+    )
     assert second.stdout.startswith("0 report(s) auto-submitted")
     assert query(sqlite_file, "SELECT DISTINCT status, version FROM billing_report") == [("UNDER_REVIEW", 2)]
-    assert query(sqlite_file,
-                 "SELECT COUNT(*), COUNT(principal_id), COUNT(organization_id) FROM history_entry "
-                 "WHERE action = 'AUTO_SUBMITTED'") == [(reports, 0, 0)]
+    assert query(
+        sqlite_file,
+        "SELECT COUNT(*), COUNT(principal_id), COUNT(organization_id) FROM history_entry "
+        "WHERE action = 'AUTO_SUBMITTED'",
+    ) == [(reports, 0, 0)]
 
 
 def test_auto_submit_auto_approves_for_a_tier1_that_enabled_it(cli: Cli, demo: dict, sqlite_file: Path) -> None:
     northwind = org(demo, "Northwind Distribution")
     with sqlite3.connect(sqlite_file) as db:
-        db.execute("UPDATE organization SET auto_approve = 1 WHERE id = ?",
-                   (ids.decode_as(ids.ORGANIZATION, northwind["id"]),))
+        db.execute(
+            "UPDATE organization SET auto_approve = 1 WHERE id = ?", (ids.decode_as(ids.ORGANIZATION, northwind["id"]),)
+        )
     partners = sum(1 for o in demo["organizations"] if o["parentId"] == northwind["id"])
 
     done = cli.ok("auto-submit", "--as-of", FAR_FUTURE)
@@ -105,9 +115,8 @@ def test_auto_submit_with_a_malformed_instant_exits_2_and_changes_nothing(
 
 # --- export --------------------------------------------------------------------------------
 
-def test_export_period_prints_one_row_per_line_item_of_every_report(
-    cli: Cli, demo: dict, sqlite_file: Path
-) -> None:
+
+def test_export_period_prints_one_row_per_line_item_of_every_report(cli: Cli, demo: dict, sqlite_file: Path) -> None:
     done = export(cli, "period", demo["period"])
 
     rows = rows_of(done.stdout.decode("utf-8"))
@@ -130,9 +139,7 @@ def test_export_period_for_a_tier1_partner_holds_its_partners_reports(cli: Cli, 
     assert by_name == by_id
 
 
-def test_export_report_to_a_file_writes_the_file_and_nothing_on_stdout(
-    cli: Cli, demo: dict, tmp_path: Path
-) -> None:
+def test_export_report_to_a_file_writes_the_file_and_nothing_on_stdout(cli: Cli, demo: dict, tmp_path: Path) -> None:
     everything = rows_of(csv_out(cli, "period", demo["period"]))
     report_id = everything[0]["report_id"]
     target = tmp_path / "out" / "report.csv"
@@ -145,14 +152,17 @@ def test_export_report_to_a_file_writes_the_file_and_nothing_on_stdout(
     assert [p.name for p in target.parent.iterdir()] == ["report.csv"]  # no partial file left
 
 
-@pytest.mark.parametrize(("args", "exit_code", "says"), [
-    (["export", "report", "not-an-id"], 2, "not a report ID"),
-    (["export", "report", ids.encode(ids.CUSTOMER, 1)], 2, "not a report ID"),
-    (["export", "report", ids.encode(ids.BILLING_REPORT, 987654)], 1, "no report"),
-    (["export", "period", "2026-13"], 2, "YYYY-MM"),
-    (["export", "period", "2001-01"], 1, "no reports for 2001-01"),
-    (["export", "period", "2001-01", "--partner", "Nobody Ltd"], 1, "Nobody Ltd"),
-])
+@pytest.mark.parametrize(
+    ("args", "exit_code", "says"),
+    [
+        (["export", "report", "not-an-id"], 2, "not a report ID"),
+        (["export", "report", ids.encode(ids.CUSTOMER, 1)], 2, "not a report ID"),
+        (["export", "report", ids.encode(ids.BILLING_REPORT, 987654)], 1, "no report"),
+        (["export", "period", "2026-13"], 2, "YYYY-MM"),
+        (["export", "period", "2001-01"], 1, "no reports for 2001-01"),
+        (["export", "period", "2001-01", "--partner", "Nobody Ltd"], 1, "Nobody Ltd"),
+    ],
+)
 def test_export_refusals_are_one_line_and_a_non_zero_exit(
     cli: Cli, demo: dict, tmp_path: Path, args: list[str], exit_code: int, says: str
 ) -> None:

@@ -44,5 +44,10 @@ async def save_a_draft_over_http(world: World, served: ServedApp, report_id: str
 
 def the_save_of(report_id: str) -> dict[str, Any]:
     """The ``reportEvents`` event that save is heard as."""
-    return {"action": "SAVED", "fromStatus": "PREPARING", "toStatus": "PREPARING", "version": 2,
-            "report": {"id": report_id, "status": "PREPARING", "version": 2}}
+    return {
+        "action": "SAVED",
+        "fromStatus": "PREPARING",
+        "toStatus": "PREPARING",
+        "version": 2,
+        "report": {"id": report_id, "status": "PREPARING", "version": 2},
+    }

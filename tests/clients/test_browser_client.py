@@ -41,12 +41,19 @@ PAGE = (Path(__file__).parent / "browser" / "dashboard.html").read_bytes()
 WAIT_MS = 15_000
 # As root with no sandbox, no GPU, and nothing of Chromium's own traffic (this machine has no
 # network but loopback: its background requests would only fail, and fill the log).
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 
 
 class _PageHandler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         if self.path != "/":
             self.send_error(404)
             return
@@ -103,18 +110,24 @@ class Dashboard:
     async def state(self, state: str) -> None:
         """Wait until the page shows ``state``; fail at once if it could not read a message."""
         status = await self.page.wait_for_selector(
-            f'#status[data-state="{state}"], #status[data-state="failed"]', timeout=WAIT_MS)
+            f'#status[data-state="{state}"], #status[data-state="failed"]', timeout=WAIT_MS
+        )
         assert status is not None and await status.get_attribute("data-state") == state, (
-            await self.page.text_content("#status"), self.console_errors)
+            await self.page.text_content("#status"),
+            self.console_errors,
+        )
 
     async def events(self) -> list[dict[str, object]]:
         """Once the page shows an event: the events it shows (fails at once if it could not read one)."""
         await self.page.wait_for_selector('li.event, #status[data-state="failed"]', timeout=WAIT_MS)
         assert await self.page.get_attribute("#status", "data-state") != "failed", (
-            await self.page.text_content("#status"), self.console_errors)
+            await self.page.text_content("#status"),
+            self.console_errors,
+        )
         return await self.page.locator("li.event").evaluate_all(  # type: ignore[no-any-return]
             "items => items.map(i => ({action: i.dataset.action, id: i.dataset.reportId,"
-            " status: i.dataset.status, version: Number(i.dataset.version)}))")
+            " status: i.dataset.status, version: Number(i.dataset.version)}))"
+        )
 
     async def close_code(self) -> int:
         await self.state("closed")

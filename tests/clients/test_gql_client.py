@@ -32,7 +32,10 @@ def transport(served: ServedApp, token: str) -> WebsocketsTransport:
         url=served.ws_url,
         init_payload={"Authorization": f"Bearer {token}"},
         subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],  # "graphql-transport-ws"
-        connect_timeout=10, ack_timeout=10, close_timeout=2, keep_alive_timeout=None,
+        connect_timeout=10,
+        ack_timeout=10,
+        close_timeout=2,
+        keep_alive_timeout=None,
     )
 
 

@@ -55,8 +55,10 @@ class NodeClient:
                 if not raw:
                     await self.process.wait()
                     stderr = (await self._stderr).decode(errors="replace")
-                    raise AssertionError(f"the client exited ({self.process.returncode}) before {event!r}; "
-                                         f"it printed {self.seen}; stderr: {stderr}")
+                    raise AssertionError(
+                        f"the client exited ({self.process.returncode}) before {event!r}; "
+                        f"it printed {self.seen}; stderr: {stderr}"
+                    )
                 line = json.loads(raw)
                 self.seen.append(line)
                 if line["event"] == event:
@@ -74,12 +76,21 @@ class NodeClient:
 
 
 @contextlib.asynccontextmanager
-async def graphql_ws_client(node: str, url: str, token: str, query: str,
-                            variables: dict[str, Any] | None = None) -> AsyncIterator[NodeClient]:
+async def graphql_ws_client(
+    node: str, url: str, token: str, query: str, variables: dict[str, Any] | None = None
+) -> AsyncIterator[NodeClient]:
     process = await asyncio.create_subprocess_exec(
-        node, str(SCRIPT), url, query, json.dumps(variables or {}), cwd=NODE_DIR,
-        env={**os.environ, "GRAPHQL_TOKEN": token}, stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        node,
+        str(SCRIPT),
+        url,
+        query,
+        json.dumps(variables or {}),
+        cwd=NODE_DIR,
+        env={**os.environ, "GRAPHQL_TOKEN": token},
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     client = NodeClient(process)
     try:
         yield client
@@ -90,9 +101,7 @@ async def graphql_ws_client(node: str, url: str, token: str, query: str,
         await asyncio.wait_for(client._stderr, 10)
 
 
-async def test_a_graphql_ws_client_hears_a_save_made_over_http(
-    node: str, world: World, served_app: ServedApp
-) -> None:
+async def test_a_graphql_ws_client_hears_a_save_made_over_http(node: str, world: World, served_app: ServedApp) -> None:
     report_id = await given_a_report_to_save(world, served_app)
     async with graphql_ws_client(node, served_app.ws_url, world.tier1_a.token, REPORT_EVENTS) as client:
         await client.wait_for("connected")

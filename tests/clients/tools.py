@@ -39,16 +39,22 @@ def node_executable() -> str:
     assert node is not None
     version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
     major = int(version.lstrip("v").split(".")[0]) if version.startswith("v") else 0
-    require(major >= 20, f"graphql-ws 6 needs Node.js 20 or newer, {node} is {version or 'unknown'}",
-            "Node.js 20 or newer, with npm")
+    require(
+        major >= 20,
+        f"graphql-ws 6 needs Node.js 20 or newer, {node} is {version or 'unknown'}",
+        "Node.js 20 or newer, with npm",
+    )
     installed = all((NODE_DIR / "node_modules" / name / "package.json").is_file() for name in ("graphql-ws", "ws"))
     require(installed, "the Node client packages are not installed", f"cd {relative(NODE_DIR)} && npm ci")
     return node
 
 
 def chromium_executable() -> str:
-    require(CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} is not installed",
-            "apt-get update && apt-get install -y chromium")
+    require(
+        CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK),
+        f"{CHROMIUM} is not installed",
+        "apt-get update && apt-get install -y chromium",
+    )
     return str(CHROMIUM)
 
 

@@ -93,8 +93,9 @@ def examples_of(page: Path) -> list[Block]:
     runnable: list[Block] = []
     for block in blocks_of(page):
         if block.info == OUTPUT:
-            assert runnable and runnable[-1].expected is None, \
+            assert runnable and runnable[-1].expected is None, (
                 f"{page.name}:{block.line}: a `text output` block must follow an `sh` block"
+            )
             runnable[-1].expected = [line for line in block.text.splitlines() if line.strip()]
         elif block.info == RUN:
             runnable.append(block)
@@ -173,11 +174,19 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     try:
         subprocess.run([command, "migrate"], cwd=workdir, env=env, check=True, capture_output=True, timeout=120)
         with open(workdir / "demo.json", "wb") as out:
-            subprocess.run([command, "demo", "--json"], cwd=workdir, env=env, check=True, stdout=out,
-                           stderr=subprocess.PIPE, timeout=120)
+            subprocess.run(
+                [command, "demo", "--json"],
+                cwd=workdir,
+                env=env,
+                check=True,
+                stdout=out,
+                stderr=subprocess.PIPE,
+                timeout=120,
+            )
         with open(log, "wb") as out:
-            server = subprocess.Popen([command, "serve", "--port", str(port)], cwd=workdir, env=env,
-                                      stdout=out, stderr=subprocess.STDOUT)
+            server = subprocess.Popen(
+                [command, "serve", "--port", str(port)], cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
         wait_until_serving(port, server, log)
         yield Demo(workdir, env)
     finally:
@@ -214,9 +223,15 @@ def test_the_examples_run_as_written(page: Path, demo: Demo) -> None:
         script += [f"printf '\\n%s\\n' '{marker(i)}'", block.text]
     script.append(f"printf '\\n%s\\n' '{marker(len(examples))}'")
     try:
-        done = subprocess.run(["bash", "-c", "\n".join(script)], cwd=demo.workdir, env=demo.env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              timeout=PAGE_TIMEOUT)
+        done = subprocess.run(
+            ["bash", "-c", "\n".join(script)],
+            cwd=demo.workdir,
+            env=demo.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=PAGE_TIMEOUT,
+        )
         output, returncode = done.stdout, done.returncode
     except subprocess.TimeoutExpired as timeout:
         output = (timeout.output or b"").decode() if isinstance(timeout.output, bytes) else timeout.output or ""
@@ -229,13 +244,17 @@ def test_the_examples_run_as_written(page: Path, demo: Demo) -> None:
         failed = examples[min(reached, len(examples) - 1)] if examples else None
         where = f"the block at {page.name}:{failed.line}" if failed else page.name
         ended = "timed out" if returncode is None else f"exited {returncode}"
-        pytest.fail(f"{where} {ended}:\n{failed.text if failed else ''}\n--- its output ---\n"
-                    f"{outputs.get(reached, output)[-4000:]}")
+        pytest.fail(
+            f"{where} {ended}:\n{failed.text if failed else ''}\n--- its output ---\n"
+            f"{outputs.get(reached, output)[-4000:]}"
+        )
     for i, block in enumerate(examples):
         if block.expected is not None:
             missing = matches(block.expected, outputs[i].splitlines())
-            assert missing is None, (f"{page.name}:{block.line}: the output lacks\n  {missing}\n"
-                                     f"--- the block ---\n{block.text}\n--- its output ---\n{outputs[i][-4000:]}")
+            assert missing is None, (
+                f"{page.name}:{block.line}: the output lacks\n  {missing}\n"
+                f"--- the block ---\n{block.text}\n--- its output ---\n{outputs[i][-4000:]}"
+            )
 
 
 def test_the_examples_leave_no_files_behind(demo: Demo) -> None:
@@ -248,5 +267,7 @@ def test_an_expected_line_matches_with_wildcards_and_in_order() -> None:
     output = ['{"data":{"report":{"id":"UmVwb3J0OjE=","version":3}}}', "2 report(s) created"]
 
     assert matches(['{"data":{"report":{"id":"…","version":3}}}', "report(s) created"], output) is None
-    assert matches(['{"data":{"report":{"id":"…","version":4}}}'], output) == '{"data":{"report":{"id":"…","version":4}}}'
+    assert (
+        matches(['{"data":{"report":{"id":"…","version":4}}}'], output) == '{"data":{"report":{"id":"…","version":4}}}'
+    )
     assert matches(["report(s) created", '"version":3'], output) == '"version":3'

@@ -43,7 +43,7 @@ def exists(relative: str) -> bool:
 
 
 MARKDOWN = files(".md")
-SOURCES = files(".md", ".py", ".toml", ".sh") + [REPO / "Makefile", REPO / "Dockerfile"]
+SOURCES = [*files(".md", ".py", ".toml", ".sh"), REPO / "Makefile", REPO / "Dockerfile"]
 
 
 def name(path: Path) -> str:
@@ -68,8 +68,14 @@ def test_the_links_of_the_pages_lead_somewhere() -> None:
 
 def test_the_paths_named_in_code_and_docs_exist() -> None:
     path = re.compile(rf"(?<![\w/.-])((?:{'|'.join(TOP)})/[\w/.-]*\w\.(?:md|py|sh|csv))\b")
-    missing = sorted({f"{name(source)}: {p}" for source in SOURCES
-                      for p in path.findall(source.read_text(encoding="utf-8")) if not exists(p)})
+    missing = sorted(
+        {
+            f"{name(source)}: {p}"
+            for source in SOURCES
+            for p in path.findall(source.read_text(encoding="utf-8"))
+            if not exists(p)
+        }
+    )
     assert not missing, missing
 
 
@@ -80,11 +86,15 @@ def test_the_contract_is_cited_by_its_file_and_existing_sections() -> None:
     wrong, unknown = [], []
     for source in SOURCES:
         text = source.read_text(encoding="utf-8")
-        cited = {int(n) for ref in re.findall(r"contract\.md((?:[ ,–]|§\d+|and)*)", text)
-                 for n in re.findall(r"§(\d+)", ref)}
+        cited = {
+            int(n) for ref in re.findall(r"contract\.md((?:[ ,–]|§\d+|and)*)", text) for n in re.findall(r"§(\d+)", ref)
+        }
         unknown += [f"{name(source)}: §{n}" for n in sorted(cited - sections)]
         if source.resolve() != Path(__file__).resolve():
-            wrong += [f"{name(source)}: {line.strip()}" for line in text.splitlines()
-                      if re.search(r"\b(?:SPEC|ENGINEERING)\b", line)]
+            wrong += [
+                f"{name(source)}: {line.strip()}"
+                for line in text.splitlines()
+                if re.search(r"\b(?:SPEC|ENGINEERING)\b", line)
+            ]
     assert not unknown, unknown
     assert not wrong, f"cite docs/contract.md (or the page that says it), not files outside the repository: {wrong}"

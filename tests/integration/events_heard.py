@@ -16,9 +16,9 @@ from tortoise import connections
 from tortoise.context import TortoiseContext
 
 from server.events.postgres_listener import connect_kwargs_of
+from workflow.database.sql import is_postgres
 from workflow.events import messages as events
 from workflow.events.messages import CHANNEL, ReportEventMessage
-from workflow.database.sql import is_postgres
 
 
 class Heard:

@@ -15,18 +15,20 @@ import pytest
 
 from models import BillingReport, HistoryEntry, HistoryLineChange, LineItem
 from tests.world import PERIOD, PERIOD_START, Party, World
+from vocabulary.enums import Scope, Tier
 from workflow.access import tokens
 from workflow.core.actors import Actor
-from vocabulary.enums import Scope, Tier
-from workflow.core.scopes import beyond_tier
 from workflow.core.errors import DomainError, ErrorCode
+from workflow.core.scopes import beyond_tier
 from workflow.generation.generate import generate_reports
 from workflow.usage.record import UsageRecord
 
 MISSING_REPORT_ID = 987_654
 
 
-def usage(customer_id: int, code: str, day: date | int, used: int, credits: str = "1", provisioned: int | None = None) -> UsageRecord:
+def usage(
+    customer_id: int, code: str, day: date | int, used: int, credits: str = "1", provisioned: int | None = None
+) -> UsageRecord:
     """One day of usage; ``day`` may be a day of the test period."""
     if isinstance(day, int):
         day = PERIOD_START + timedelta(days=day - 1)
@@ -61,8 +63,9 @@ async def actor_with(world: World, party: Party, scopes: Iterable[Scope]) -> Act
     """
     wanted = frozenset(scopes)
     tier = Tier(party.organization.tier)
-    issued = await tokens.issue_token(party.organization, "limited user",
-                                      scopes=[s for s in wanted if not beyond_tier(tier, [s])])
+    issued = await tokens.issue_token(
+        party.organization, "limited user", scopes=[s for s in wanted if not beyond_tier(tier, [s])]
+    )
     actor = await tokens.authenticate(issued.token)
     assert actor is not None
     return replace(actor, scopes=wanted)
@@ -81,15 +84,30 @@ class Snapshot:
 
 async def snapshot(report_id: int) -> Snapshot:
     report = await BillingReport.get(id=report_id)
-    lines = await LineItem.filter(report_id=report_id).order_by("id").values_list(
-        "id", "reference_day", "provisioned_units", "used_units", "over_provisioned_units",
-        "chargeable_units", "credits_e4", "comment",
+    lines = (
+        await LineItem.filter(report_id=report_id)
+        .order_by("id")
+        .values_list(
+            "id",
+            "reference_day",
+            "provisioned_units",
+            "used_units",
+            "over_provisioned_units",
+            "chargeable_units",
+            "credits_e4",
+            "comment",
+        )
     )
     history = await HistoryEntry.filter(report_id=report_id).order_by("id").values_list("id", "action", "version")
     changes = await HistoryLineChange.filter(entry__report_id=report_id).count()
     return Snapshot(
-        report.status.value, report.version, report.submitted_at, report.reviewed_at,
-        tuple(map(tuple, lines)), tuple(map(tuple, history)), changes,
+        report.status.value,
+        report.version,
+        report.submitted_at,
+        report.reviewed_at,
+        tuple(map(tuple, lines)),
+        tuple(map(tuple, history)),
+        changes,
     )
 
 

@@ -13,10 +13,10 @@ import pytest
 from models import BillingPeriod, BillingReport, HistoryEntry, HistoryLineChange, LineItem
 from tests.integration.scenarios import given_generated_reports, lines_of, report_of, snapshot, usage
 from tests.world import PERIOD, World
-from workflow.generation import generate as generation
-from workflow.reports import steps as report_steps
 from workflow.core.adjustments import Adjustment
+from workflow.generation import generate as generation
 from workflow.generation.generate import generate_reports
+from workflow.reports import steps as report_steps
 from workflow.reports.actions import approve_report, save_report_draft, submit_report
 
 
@@ -38,9 +38,15 @@ async def test_a_failed_history_write_rolls_back_a_submit_and_its_adjustments(
     monkeypatch.setattr(HistoryLineChange, "bulk_create", fail)  # the entry is written, its changes fail
 
     with pytest.raises(HistoryDown):
-        await submit_report(world.tier2_a1.actor, report.id, 1, [
-            Adjustment(first.id, 0, "trial"), Adjustment(second.id, 1, "retired"),
-        ])
+        await submit_report(
+            world.tier2_a1.actor,
+            report.id,
+            1,
+            [
+                Adjustment(first.id, 0, "trial"),
+                Adjustment(second.id, 1, "retired"),
+            ],
+        )
 
     assert await snapshot(report.id) == before
     monkeypatch.undo()

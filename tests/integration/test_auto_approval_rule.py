@@ -16,10 +16,10 @@ import pytest
 from models import BillingReport, HistoryEntry, LineItem, Organization
 from tests.integration.scenarios import given_generated_reports, report_of
 from tests.world import World
-from workflow.reports import deadline_sweep
-from workflow.core.auto_approval import ApprovalCandidate, may_auto_approve
 from vocabulary.enums import ReportEventAction, ReportStatus
+from workflow.core.auto_approval import ApprovalCandidate, may_auto_approve
 from workflow.database.sql import connection, fetch
+from workflow.reports import deadline_sweep
 
 COMBINATIONS = list(itertools.product(ReportStatus, (False, True), (0, 1, 2), (False, True)))
 
@@ -34,9 +34,14 @@ async def given(report: BillingReport, tier1_id: int, combination: tuple[ReportS
         await LineItem.filter(id=line.id).update(chargeable_units=chargeable)
     await HistoryEntry.filter(report_id=report.id, action=ReportEventAction.REJECTED).delete()
     if rejected_before:
-        await HistoryEntry.create(report_id=report.id, action=ReportEventAction.REJECTED,
-                                  from_status=ReportStatus.UNDER_REVIEW, to_status=ReportStatus.REJECTED,
-                                  version=report.version, occurred_at=datetime.now(UTC))
+        await HistoryEntry.create(
+            report_id=report.id,
+            action=ReportEventAction.REJECTED,
+            from_status=ReportStatus.UNDER_REVIEW,
+            to_status=ReportStatus.REJECTED,
+            version=report.version,
+            occurred_at=datetime.now(UTC),
+        )
 
 
 async def candidate(report_id: int, tier1_id: int) -> ApprovalCandidate:
@@ -80,10 +85,8 @@ async def test_a_page_of_candidates_is_the_reports_the_rule_approves(
     await given(alpha, world.tier1_a.organization.id, combination)
     await BillingReport.filter(id__not=alpha.id).update(status=ReportStatus.UNDER_REVIEW)
 
-    rows = await fetch(connection(), deadline_sweep._APPROVABLE, after=0, limit=100,
-                       **deadline_sweep._approvable())
+    rows = await fetch(connection(), deadline_sweep._APPROVABLE, after=0, limit=100, **deadline_sweep._approvable())
 
     reports = await BillingReport.all().select_related("partner").order_by("id")
-    expected = [r.id for r in reports
-                if may_auto_approve(await candidate(r.id, r.partner.parent_id))]  # type: ignore[arg-type]
+    expected = [r.id for r in reports if may_auto_approve(await candidate(r.id, r.partner.parent_id))]  # type: ignore[arg-type]
     assert [row["id"] for row in rows] == expected

@@ -14,8 +14,8 @@ import pytest
 from models import BillingReport, HistoryEntry, LineItem
 from tests.integration.scenarios import given_generated_reports, lines_of, report_of, usage
 from tests.world import PERIOD, World
-from workflow.core.adjustments import Adjustment
 from vocabulary.enums import ReportEventAction, ReportStatus
+from workflow.core.adjustments import Adjustment
 from workflow.core.errors import DomainError, ErrorCode
 from workflow.generation.generate import generate_reports
 from workflow.reports.actions import approve_report, reject_report, save_report_draft, submit_report
@@ -56,8 +56,10 @@ async def test_concurrent_saves_on_one_version_one_wins_the_others_conflict(worl
     line = (await lines_of(report.id))[0]
 
     outcomes = await asyncio.gather(
-        *(save_report_draft(world.tier2_a1.actor, report.id, 1, [Adjustment(line.id, n, f"save number {n}")])
-          for n in range(5)),
+        *(
+            save_report_draft(world.tier2_a1.actor, report.id, 1, [Adjustment(line.id, n, f"save number {n}")])
+            for n in range(5)
+        ),
         return_exceptions=True,
     )
 

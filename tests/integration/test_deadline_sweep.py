@@ -15,12 +15,12 @@ from tortoise.transactions import in_transaction
 from models import BillingReport, Customer, HistoryEntry, Organization
 from tests.integration.scenarios import given_generated_reports, history_of, lines_of, report_of, snapshot, usage
 from tests.world import PERIOD, Party, World
-from workflow.core.adjustments import Adjustment
 from vocabulary.enums import ReportEventAction, ReportStatus, Tier
-from workflow.reports.deadline_sweep import auto_approve_ready, auto_submit_due, run_deadline_sweep
+from workflow.core.adjustments import Adjustment
 from workflow.generation.generate import generate_reports
-from workflow.reports.settings import update_partner_settings
 from workflow.reports.actions import approve_report, reject_report, save_report_draft, submit_report
+from workflow.reports.deadline_sweep import auto_approve_ready, auto_submit_due, run_deadline_sweep
+from workflow.reports.settings import update_partner_settings
 
 GENERATED = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
 DUE = datetime(2026, 11, 5, 23, 59, 59, tzinfo=UTC)
@@ -48,6 +48,7 @@ async def entries(report_id: int, action: ReportEventAction) -> list[HistoryEntr
 
 # --- auto-submit -------------------------------------------------------------------------
 
+
 async def test_no_report_is_auto_submitted_until_the_clock_is_strictly_after_its_deadline(world: World) -> None:
     await given_reports_generated_on_the_first(world)
     before = await snapshot((await report_of(world.tier2_a1)).id)
@@ -62,19 +63,28 @@ async def test_a_report_past_its_deadline_is_submitted_by_the_system_with_its_sa
     await given_reports_generated_on_the_first(world)
     report = await report_of(world.tier2_a1)
     line = (await lines_of(report.id))[0]
-    await save_report_draft(world.tier2_a1.actor, report.id, 1,
-                            [Adjustment(line.id, line.used_units - 1, "one seat was a trial")])
+    await save_report_draft(
+        world.tier2_a1.actor, report.id, 1, [Adjustment(line.id, line.used_units - 1, "one seat was a trial")]
+    )
     lines_before = [(li.id, li.chargeable_units, li.comment) for li in await lines_of(report.id)]
 
     assert await auto_submit_due(AFTER_DUE, now=SWEPT) == 4
 
     stored = await BillingReport.get(id=report.id)
     assert (stored.status, stored.version, stored.submitted_at, stored.reviewed_at) == (
-        ReportStatus.UNDER_REVIEW, 3, SWEPT, None)
+        ReportStatus.UNDER_REVIEW,
+        3,
+        SWEPT,
+        None,
+    )
     assert [(li.id, li.chargeable_units, li.comment) for li in await lines_of(report.id)] == lines_before
     entry = (await history_of(report.id))[-1]
     assert (entry.action, entry.from_status, entry.to_status, entry.version) == (
-        ReportEventAction.AUTO_SUBMITTED, ReportStatus.PREPARING, ReportStatus.UNDER_REVIEW, 3)
+        ReportEventAction.AUTO_SUBMITTED,
+        ReportStatus.PREPARING,
+        ReportStatus.UNDER_REVIEW,
+        3,
+    )
     assert (entry.principal_id, entry.organization_id, entry.occurred_at) == (None, None, SWEPT)
     assert "2026-11-05T23:59:59Z" in (entry.comment or "")
     assert list(entry.changes) == []  # the saved values stand: the sweep changes no line
@@ -90,7 +100,10 @@ async def test_a_rejected_report_past_its_deadline_is_auto_submitted_too(world: 
 
     entry = (await history_of(report.id))[-1]
     assert (entry.action, entry.from_status, entry.to_status) == (
-        ReportEventAction.AUTO_SUBMITTED, ReportStatus.REJECTED, ReportStatus.UNDER_REVIEW)
+        ReportEventAction.AUTO_SUBMITTED,
+        ReportStatus.REJECTED,
+        ReportStatus.UNDER_REVIEW,
+    )
     assert (await BillingReport.get(id=report.id)).version == 4
 
 
@@ -137,6 +150,7 @@ async def test_an_as_of_in_another_time_zone_is_the_same_instant(world: World) -
 
 # --- a Tier 1 partner's own number of days --------------------------------------------------
 
+
 async def test_a_tier1_partners_own_days_decide_when_its_partners_reports_are_due(world: World) -> None:
     await update_partner_settings(world.tier1_a.actor, deadline_days=10)
     await given_reports_generated_on_the_first(world)
@@ -147,7 +161,11 @@ async def test_a_tier1_partners_own_days_decide_when_its_partners_reports_are_du
     assert await auto_submit_due(datetime(2026, 11, 8, tzinfo=UTC), now=SWEPT) == 2
 
     assert [await status_of(p) for p in world.tier2s] == [
-        ReportStatus.PREPARING, ReportStatus.PREPARING, ReportStatus.UNDER_REVIEW, ReportStatus.UNDER_REVIEW]
+        ReportStatus.PREPARING,
+        ReportStatus.PREPARING,
+        ReportStatus.UNDER_REVIEW,
+        ReportStatus.UNDER_REVIEW,
+    ]
     assert await auto_submit_due(north_due + timedelta(seconds=1), now=SWEPT) == 2
 
 
@@ -180,6 +198,7 @@ async def test_a_late_report_keeps_its_own_window_when_the_days_change(world: Wo
 
 # --- auto-approve ----------------------------------------------------------------------------
 
+
 async def test_submitted_reports_without_adjustments_are_auto_approved_when_the_tier1_enabled_it(
     world: World,
 ) -> None:
@@ -198,7 +217,10 @@ async def test_submitted_reports_without_adjustments_are_auto_approved_when_the_
     assert (approved.status, approved.version, approved.reviewed_at) == (ReportStatus.APPROVED, 3, SWEPT)
     entry = (await history_of(a1.id))[-1]
     assert (entry.action, entry.from_status, entry.to_status) == (
-        ReportEventAction.AUTO_APPROVED, ReportStatus.UNDER_REVIEW, ReportStatus.APPROVED)
+        ReportEventAction.AUTO_APPROVED,
+        ReportStatus.UNDER_REVIEW,
+        ReportStatus.APPROVED,
+    )
     assert (entry.principal_id, entry.organization_id) == (None, None)
     assert await status_of(world.tier2_a2) == ReportStatus.UNDER_REVIEW
     assert await status_of(world.tier2_b1) == ReportStatus.UNDER_REVIEW
@@ -217,7 +239,11 @@ async def test_a_report_auto_submitted_without_adjustments_is_auto_approved_in_t
 
     assert (result.auto_submitted, result.auto_approved) == (4, 1)
     assert [await status_of(p) for p in world.tier2s] == [
-        ReportStatus.APPROVED, ReportStatus.UNDER_REVIEW, ReportStatus.UNDER_REVIEW, ReportStatus.UNDER_REVIEW]
+        ReportStatus.APPROVED,
+        ReportStatus.UNDER_REVIEW,
+        ReportStatus.UNDER_REVIEW,
+        ReportStatus.UNDER_REVIEW,
+    ]
     actions = [e.action for e in await history_of((await report_of(world.tier2_a1)).id)]
     assert actions == [ReportEventAction.GENERATED, ReportEventAction.AUTO_SUBMITTED, ReportEventAction.AUTO_APPROVED]
 
@@ -245,6 +271,7 @@ async def test_turning_auto_approval_off_stops_it(world: World) -> None:
 
 
 # --- several sweeps at once (PostgreSQL: row locks) -------------------------------------------
+
 
 async def given_many_partners(world: World, count: int) -> None:
     """``count`` more Tier 2 partners (half under each Tier 1), each with one customer's usage."""

@@ -16,16 +16,16 @@ from models import BillingReport, HistoryEntry
 from tests.integration.events_heard import Heard, heard  # noqa: F401 - the fixture
 from tests.integration.scenarios import given_generated_reports, refused, report_of, usage
 from tests.world import PERIOD, World
-from workflow.reports import steps as report_steps
-from workflow.core.actors import SYSTEM
 from vocabulary.enums import ReportEventAction, ReportStatus
+from workflow.core.actors import SYSTEM
 from workflow.core.errors import ErrorCode
-from workflow.reports.deadline_sweep import run_deadline_sweep
+from workflow.database.unit_of_work import BareTransaction, unit_of_work
 from workflow.events.messages import ReportEventMessage
 from workflow.generation.generate import generate_reports
-from workflow.reports.history import record_step
+from workflow.reports import steps as report_steps
 from workflow.reports.actions import approve_report, reject_report, save_report_draft, submit_report
-from workflow.database.unit_of_work import BareTransaction, unit_of_work
+from workflow.reports.deadline_sweep import run_deadline_sweep
+from workflow.reports.history import record_step
 
 
 class Injected(Exception):
@@ -36,9 +36,14 @@ async def entry_message(entry: HistoryEntry) -> ReportEventMessage:
     """The message an entry must produce, from the database's own rows."""
     report = await BillingReport.get(id=entry.report_id).select_related("partner", "period")
     return ReportEventMessage(
-        entry_id=entry.id, report_id=report.id, partner_id=report.partner_id,
-        parent_id=report.partner.parent_id, period=report.period.label,
-        action=entry.action, status=entry.to_status, version=entry.version,
+        entry_id=entry.id,
+        report_id=report.id,
+        partner_id=report.partner_id,
+        parent_id=report.partner.parent_id,
+        period=report.period.label,
+        action=entry.action,
+        status=entry.to_status,
+        version=entry.version,
     )
 
 
@@ -154,15 +159,28 @@ async def test_a_rolled_back_savepoint_drops_its_events_and_the_transaction_keep
     async with unit_of_work() as work:
         with pytest.raises(Injected):
             async with unit_of_work() as savepoint:
-                await record_step(savepoint, report=beta, action=ReportEventAction.SAVED,
-                                  from_status=beta.status, actor=SYSTEM, occurred_at=now)
+                await record_step(
+                    savepoint,
+                    report=beta,
+                    action=ReportEventAction.SAVED,
+                    from_status=beta.status,
+                    actor=SYSTEM,
+                    occurred_at=now,
+                )
                 raise Injected("the savepoint rolls back")
         async with unit_of_work() as savepoint:
-            await record_step(savepoint, report=alpha, action=ReportEventAction.SAVED,
-                              from_status=alpha.status, actor=SYSTEM, occurred_at=now)
+            await record_step(
+                savepoint,
+                report=alpha,
+                action=ReportEventAction.SAVED,
+                from_status=alpha.status,
+                actor=SYSTEM,
+                occurred_at=now,
+            )
         await heard.nothing(0.2)  # a released savepoint's events wait for the outer commit
-        await record_step(work, report=alpha, action=ReportEventAction.SAVED,
-                          from_status=alpha.status, actor=SYSTEM, occurred_at=now)
+        await record_step(
+            work, report=alpha, action=ReportEventAction.SAVED, from_status=alpha.status, actor=SYSTEM, occurred_at=now
+        )
         await heard.nothing(0.2)
 
     messages = await heard.exactly(2)

@@ -9,9 +9,9 @@ import pytest
 from models import BillingPeriod, BillingReport, HistoryEntry, LineItem, Organization
 from tests.integration.scenarios import actor_with, usage
 from tests.world import PERIOD, World
+from vocabulary.enums import ReportEventAction, ReportStatus, Scope
 from workflow.core.actors import SYSTEM
 from workflow.core.credits import MAX_CREDITS
-from vocabulary.enums import ReportEventAction, ReportStatus, Scope
 from workflow.core.errors import Forbidden
 from workflow.core.periods import PeriodError
 from workflow.generation.generate import generate_reports
@@ -72,11 +72,15 @@ async def test_each_new_report_has_one_generated_entry_by_whoever_generated_it(w
     assert {e.report_id for e in entries} == set(await BillingReport.all().values_list("id", flat=True))
     for entry in entries:
         assert (entry.action, entry.from_status, entry.to_status, entry.version) == (
-            ReportEventAction.GENERATED, None, ReportStatus.PREPARING, 1,
+            ReportEventAction.GENERATED,
+            None,
+            ReportStatus.PREPARING,
+            1,
         )
         assert entry.occurred_at == ON_TIME
         assert (entry.principal_id, entry.organization_id) == (
-            world.platform.actor.principal_id, world.platform.organization.id,
+            world.platform.actor.principal_id,
+            world.platform.organization.id,
         )
         assert list(entry.changes) == []
 
@@ -92,10 +96,14 @@ async def test_the_system_may_generate_and_is_recorded_as_nobody(world: World) -
 
 async def test_one_line_per_customer_and_solution_with_usage_starting_at_used_units(world: World) -> None:
     c1, c2 = world.tier2_a1.customers
-    await world.add_usage([
-        usage(c1.id, "EPP", 1, 10, "2", provisioned=12), usage(c1.id, "EPP", 2, 11, "1"),
-        usage(c1.id, "MAIL", 1, 3), usage(c2.id, "BACKUP", 30, 0, "0"),
-    ])
+    await world.add_usage(
+        [
+            usage(c1.id, "EPP", 1, 10, "2", provisioned=12),
+            usage(c1.id, "EPP", 2, 11, "1"),
+            usage(c1.id, "MAIL", 1, 3),
+            usage(c2.id, "BACKUP", 30, 0, "0"),
+        ]
+    )
 
     await generate_reports(world.platform.actor, PERIOD, now=ON_TIME)
 
@@ -107,7 +115,10 @@ async def test_one_line_per_customer_and_solution_with_usage_starting_at_used_un
     ]
     epp = lines[0]
     assert (epp.reference_day, epp.provisioned_units, epp.used_units, epp.over_provisioned_units) == (
-        date(2026, 10, 1), 12, 10, 2,
+        date(2026, 10, 1),
+        12,
+        10,
+        2,
     )
     assert (epp.credits_e4, epp.chargeable_units, epp.comment) == (20_000, 10, None)
     assert all(li.chargeable_units == li.used_units for li in lines)
@@ -115,13 +126,15 @@ async def test_one_line_per_customer_and_solution_with_usage_starting_at_used_un
 
 async def test_usage_outside_the_period_is_ignored(world: World) -> None:
     inside, outside_only = world.tier2_a1.customers[0], world.tier2_b1.customers[0]
-    await world.add_usage([
-        usage(inside.id, "EPP", 15, 5, "1"),
-        usage(inside.id, "EPP", date(2026, 9, 30), 99, "9999"),  # the day before
-        usage(inside.id, "EPP", date(2026, 11, 1), 99, "9999"),  # the day after
-        usage(inside.id, "MAIL", date(2026, 11, 1), 99, "9999"),  # a solution used only after
-        usage(outside_only.id, "EPP", date(2026, 9, 30), 7),
-    ])
+    await world.add_usage(
+        [
+            usage(inside.id, "EPP", 15, 5, "1"),
+            usage(inside.id, "EPP", date(2026, 9, 30), 99, "9999"),  # the day before
+            usage(inside.id, "EPP", date(2026, 11, 1), 99, "9999"),  # the day after
+            usage(inside.id, "MAIL", date(2026, 11, 1), 99, "9999"),  # a solution used only after
+            usage(outside_only.id, "EPP", date(2026, 9, 30), 7),
+        ]
+    )
 
     result = await generate_reports(world.platform.actor, PERIOD, now=ON_TIME)
 

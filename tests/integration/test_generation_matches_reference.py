@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 
 from models import BillingPeriod, BillingReport, DailyUsage, HistoryEntry, HistoryLineChange, LineItem
 from tests.world import PERIOD, PERIOD_START, World
+from vocabulary.enums import AggregationRule
 from workflow.core.aggregation import DayUsage, aggregate
 from workflow.core.credits import MAX_CREDITS, from_e4
-from vocabulary.enums import AggregationRule
 from workflow.core.periods import Month
 from workflow.generation.generate import generate_reports
 from workflow.usage.record import MAX_UNITS, UsageRecord
@@ -77,12 +77,17 @@ async def assert_lines_match_the_reference(world: World, usage: dict[tuple[int, 
         code = solution_code[line.solution_id]
         expected = aggregate(world.solutions[code].aggregation_rule, days_of[(line.customer_id, code)])
         assert (line.reference_day, line.provisioned_units, line.used_units, line.credits_e4) == (
-            expected.reference_day, expected.provisioned_units, expected.used_units, expected.credits_e4,
+            expected.reference_day,
+            expected.provisioned_units,
+            expected.used_units,
+            expected.credits_e4,
         ), (code, sorted(days_of[(line.customer_id, code)], key=lambda d: d.day))
         assert line.over_provisioned_units == expected.over_provisioned_units
         assert line.chargeable_units == line.used_units  # nobody adjusted anything
         assert (line.name, line.billing_unit) == (world.solutions[code].name, world.solutions[code].billing_unit)
-    partners_with_usage = {c.partner_id for p in world.tier2s for c in p.customers if any(k[0] == c.id for k in days_of)}
+    partners_with_usage = {
+        c.partner_id for p in world.tier2s for c in p.customers if any(k[0] == c.id for k in days_of)
+    }
     assert {r.partner_id for r in await BillingReport.all()} == partners_with_usage
 
 
@@ -151,11 +156,20 @@ async def test_a_month_of_the_largest_figures_sums_exactly(world: World) -> None
     """DAILY_SUM of 31 days at the largest units and credits a record may hold stays
     exact in the database's 64-bit integers (and the peak rules keep the latest day)."""
     customer = world.tier2_a1.customers[0]
-    await world.add_usage([
-        UsageRecord(customer.id, code, (PERIOD_START + timedelta(days=d)).isoformat(), MAX_UNITS, MAX_UNITS,
-                    str(MAX_CREDITS))
-        for code in CODES for d in range(31)
-    ])
+    await world.add_usage(
+        [
+            UsageRecord(
+                customer.id,
+                code,
+                (PERIOD_START + timedelta(days=d)).isoformat(),
+                MAX_UNITS,
+                MAX_UNITS,
+                str(MAX_CREDITS),
+            )
+            for code in CODES
+            for d in range(31)
+        ]
+    )
 
     await generate_reports(world.platform.actor, PERIOD)
 

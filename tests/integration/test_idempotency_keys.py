@@ -72,8 +72,9 @@ async def test_a_released_key_is_claimed_again_at_once(db: TortoiseContext) -> N
 
 async def test_the_purge_removes_at_most_one_batch_of_expired_keys_oldest_first(db: TortoiseContext) -> None:
     for n in range(5):
-        await IdempotencyKey.create(token_hash=TOKEN, key=f"k{n}", fingerprint=OPERATION,
-                                    claimed_at=T0 - timedelta(hours=30 - n))
+        await IdempotencyKey.create(
+            token_hash=TOKEN, key=f"k{n}", fingerprint=OPERATION, claimed_at=T0 - timedelta(hours=30 - n)
+        )
     await IdempotencyKey.create(token_hash=TOKEN, key="live", fingerprint=OPERATION, claimed_at=T0)
 
     purged = await idempotency.purge_expired(now=T0, limit=3)

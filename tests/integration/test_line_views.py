@@ -7,9 +7,9 @@ from dataclasses import fields
 from models import BillingReport, LineItem
 from tests.integration.scenarios import given_generated_reports
 from tests.world import World
+from workflow.database.sql import connection, read
 from workflow.reads.contents import _LINES, line_pages, visible_line_item
 from workflow.reads.views import LineFilter, LineView
-from workflow.database.sql import connection, read
 
 
 async def test_the_line_query_s_columns_are_the_line_view_s_fields_in_order(world: World) -> None:
@@ -32,9 +32,30 @@ async def test_a_line_view_carries_its_line_s_stored_figures(world: World) -> No
 
     for view in (page.items[0], single):
         assert view is not None
-        assert (view.id, view.report_id, view.customer_id, view.name, view.billing_unit, view.reference_day,
-                view.provisioned_units, view.used_units, view.over_provisioned_units, view.chargeable_units,
-                view.credits_e4, view.comment) == (
-            stored.id, stored.report_id, stored.customer_id, stored.name, stored.billing_unit, stored.reference_day,
-            stored.provisioned_units, stored.used_units, stored.over_provisioned_units, stored.chargeable_units,
-            stored.credits_e4, stored.comment)
+        assert (
+            view.id,
+            view.report_id,
+            view.customer_id,
+            view.name,
+            view.billing_unit,
+            view.reference_day,
+            view.provisioned_units,
+            view.used_units,
+            view.over_provisioned_units,
+            view.chargeable_units,
+            view.credits_e4,
+            view.comment,
+        ) == (
+            stored.id,
+            stored.report_id,
+            stored.customer_id,
+            stored.name,
+            stored.billing_unit,
+            stored.reference_day,
+            stored.provisioned_units,
+            stored.used_units,
+            stored.over_provisioned_units,
+            stored.chargeable_units,
+            stored.credits_e4,
+            stored.comment,
+        )

@@ -15,34 +15,43 @@ import pytest
 from models import BillingReport, LineItem
 from tests.integration.scenarios import history_of, lines_of, refused, report_of, snapshot, usage
 from tests.world import PERIOD, World
-from workflow.generation import generate as generation
-from workflow.core.adjustments import Adjustment
 from vocabulary.enums import ReportEventAction, ReportStatus
+from workflow.core.adjustments import Adjustment
 from workflow.core.errors import ErrorCode
+from workflow.database.sql import run
+from workflow.generation import generate as generation
 from workflow.generation.generate import generate_reports
 from workflow.reports.actions import approve_report, reject_report, save_report_draft, submit_report
-from workflow.database.sql import run
 
 
 async def given_alpha_adjusted(world: World) -> tuple[BillingReport, LineItem, LineItem]:
     """Alpha's two EPP lines (used 20 and 30 on the peak day), lowered to 15 and 25."""
     c1, c2 = world.tier2_a1.customers
-    await world.add_usage([
-        usage(c1.id, "EPP", 1, 20, "5"), usage(c1.id, "EPP", 2, 22, "1"),
-        usage(c2.id, "EPP", 1, 30, "5"), usage(c2.id, "EPP", 2, 31, "1"),
-    ])
+    await world.add_usage(
+        [
+            usage(c1.id, "EPP", 1, 20, "5"),
+            usage(c1.id, "EPP", 2, 22, "1"),
+            usage(c2.id, "EPP", 1, 30, "5"),
+            usage(c2.id, "EPP", 2, 31, "1"),
+        ]
+    )
     await generate_reports(world.platform.actor, PERIOD)
     report = await report_of(world.tier2_a1)
     first, second = await LineItem.filter(report_id=report.id).order_by("customer_id")
-    report = await save_report_draft(world.tier2_a1.actor, report.id, 1, [
-        Adjustment(first.id, 15, "five endpoints retired"),
-        Adjustment(second.id, 25, "five laptops lost"),
-    ])
+    report = await save_report_draft(
+        world.tier2_a1.actor,
+        report.id,
+        1,
+        [
+            Adjustment(first.id, 15, "five endpoints retired"),
+            Adjustment(second.id, 25, "five laptops lost"),
+        ],
+    )
     return report, first, second
 
 
 async def test_an_adjustment_still_within_the_new_used_units_survives(world: World) -> None:
-    report, first, _ = await given_alpha_adjusted(world)
+    _, first, _ = await given_alpha_adjusted(world)
     await world.add_usage([usage(first.customer_id, "EPP", 9, 18, "8", provisioned=19)])  # new peak: used 18 >= 15
 
     result = await generate_reports(world.platform.actor, PERIOD)
@@ -50,7 +59,10 @@ async def test_an_adjustment_still_within_the_new_used_units_survives(world: Wor
     assert result.regenerated_count == 1
     line = await LineItem.get(id=first.id)
     assert (line.reference_day, line.provisioned_units, line.used_units, line.over_provisioned_units) == (
-        date(2026, 10, 9), 19, 18, 1,
+        date(2026, 10, 9),
+        19,
+        18,
+        1,
     )
     assert (line.credits_e4, line.chargeable_units, line.comment) == (80_000, 15, "five endpoints retired")
 
@@ -67,9 +79,14 @@ async def test_an_adjustment_equal_to_the_new_used_units_survives(world: World) 
 
 async def test_a_line_not_lowered_follows_the_new_used_units_and_keeps_its_comment(world: World) -> None:
     report, first, _ = await given_alpha_adjusted(world)
-    report = await save_report_draft(world.tier2_a1.actor, report.id, report.version, [
-        Adjustment(first.id, 20, "checked: all 20 in use"),  # back to used, with a note
-    ])
+    report = await save_report_draft(
+        world.tier2_a1.actor,
+        report.id,
+        report.version,
+        [
+            Adjustment(first.id, 20, "checked: all 20 in use"),  # back to used, with a note
+        ],
+    )
     await world.add_usage([usage(first.customer_id, "EPP", 9, 24, "8")])
 
     await generate_reports(world.platform.actor, PERIOD)
@@ -80,10 +97,12 @@ async def test_a_line_not_lowered_follows_the_new_used_units_and_keeps_its_comme
 
 async def test_an_adjustment_above_the_new_used_units_is_dropped_and_said_so_in_the_history(world: World) -> None:
     report, first, second = await given_alpha_adjusted(world)
-    await world.add_usage([
-        usage(first.customer_id, "EPP", 9, 12, "8"),  # new used 12 < chargeable 15: dropped
-        usage(second.customer_id, "EPP", 9, 26, "8"),  # new used 26 >= chargeable 25: kept
-    ])
+    await world.add_usage(
+        [
+            usage(first.customer_id, "EPP", 9, 12, "8"),  # new used 12 < chargeable 15: dropped
+            usage(second.customer_id, "EPP", 9, 26, "8"),  # new used 26 >= chargeable 25: kept
+        ]
+    )
 
     await generate_reports(world.platform.actor, PERIOD)
 
@@ -93,10 +112,15 @@ async def test_an_adjustment_above_the_new_used_units_is_dropped_and_said_so_in_
     assert (kept.used_units, kept.chargeable_units, kept.comment) == (26, 25, "five laptops lost")
     entry = (await history_of(report.id))[-1]
     assert (entry.action, entry.from_status, entry.to_status, entry.version) == (
-        ReportEventAction.REGENERATED, ReportStatus.PREPARING, ReportStatus.PREPARING, report.version + 1,
+        ReportEventAction.REGENERATED,
+        ReportStatus.PREPARING,
+        ReportStatus.PREPARING,
+        report.version + 1,
     )
-    assert [(c.line_item_id, c.old_chargeable_units, c.new_chargeable_units, c.old_comment, c.new_comment)
-            for c in entry.changes] == [(first.id, 15, 12, "five endpoints retired", None)]
+    assert [
+        (c.line_item_id, c.old_chargeable_units, c.new_chargeable_units, c.old_comment, c.new_comment)
+        for c in entry.changes
+    ] == [(first.id, 15, 12, "five endpoints retired", None)]
     assert "1 adjustment(s) dropped" in entry.comment
 
 
@@ -109,7 +133,8 @@ async def test_regeneration_moves_the_version_so_an_open_edit_must_reload(world:
     assert (await BillingReport.get(id=report.id)).version == report.version + 1
     await refused(
         save_report_draft(world.tier2_a1.actor, report.id, report.version, [Adjustment(first.id, 1, "x")]),
-        ErrorCode.VERSION_CONFLICT, report.id,
+        ErrorCode.VERSION_CONFLICT,
+        report.id,
     )
 
 
@@ -165,7 +190,9 @@ async def test_a_rejected_report_is_regenerated_too(world: World) -> None:
     assert (await LineItem.get(id=first.id)).used_units == 12
     entry = (await history_of(report.id))[-1]
     assert (entry.action, entry.from_status, entry.to_status) == (
-        ReportEventAction.REGENERATED, ReportStatus.REJECTED, ReportStatus.REJECTED,
+        ReportEventAction.REGENERATED,
+        ReportStatus.REJECTED,
+        ReportStatus.REJECTED,
     )
 
 
@@ -218,8 +245,11 @@ async def test_a_report_that_moved_after_it_was_read_is_left_as_it_stands(
     async def fetch_then_alpha_is_submitted(conn: Any, sql: str, **params: Any) -> list[dict]:
         rows = await real_fetch(conn, sql, **params)
         if sql is generation.q.FIGURES_OF_EDITABLE_REPORTS:
-            await run(conn, "UPDATE billing_report SET status = 'UNDER_REVIEW', version = version + 1 WHERE id = :id",
-                      id=alpha.id)
+            await run(
+                conn,
+                "UPDATE billing_report SET status = 'UNDER_REVIEW', version = version + 1 WHERE id = :id",
+                id=alpha.id,
+            )
         return rows
 
     monkeypatch.setattr(generation, "fetch", fetch_then_alpha_is_submitted)

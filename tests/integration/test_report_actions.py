@@ -25,9 +25,9 @@ from tests.integration.scenarios import (
     snapshot,
 )
 from tests.world import Party, World
+from vocabulary.enums import ReportEventAction, ReportStatus, Scope
 from workflow.core.actors import Actor
 from workflow.core.adjustments import Adjustment
-from vocabulary.enums import ReportEventAction, ReportStatus, Scope
 from workflow.core.errors import ErrorCode
 from workflow.reports.actions import approve_report, reject_report, save_report_draft, submit_report
 
@@ -96,9 +96,14 @@ async def test_a_missing_report_is_not_found(world: World, alpha: BillingReport,
 @pytest.mark.parametrize(
     ("action", "who"),
     [
-        ("save", "tier1_a"), ("submit", "tier1_a"),  # the parent reviews, it does not edit
-        ("approve", "tier2_a1"), ("reject", "tier2_a1"),  # the owner does not review itself
-        ("save", "platform"), ("submit", "platform"), ("approve", "platform"), ("reject", "platform"),
+        ("save", "tier1_a"),
+        ("submit", "tier1_a"),  # the parent reviews, it does not edit
+        ("approve", "tier2_a1"),
+        ("reject", "tier2_a1"),  # the owner does not review itself
+        ("save", "platform"),
+        ("submit", "platform"),
+        ("approve", "platform"),
+        ("reject", "platform"),
     ],
 )
 async def test_a_principal_who_sees_the_report_but_may_not_act_is_forbidden(
@@ -168,8 +173,9 @@ async def test_an_action_the_status_does_not_allow_is_an_invalid_transition(
     report = alpha
     for step in steps:
         report = await ACTIONS[step](actor_for(world, step), report.id, report.version)
-    await refused(ACTIONS[action](actor_for(world, action), report.id, report.version),
-                  ErrorCode.INVALID_TRANSITION, report.id)
+    await refused(
+        ACTIONS[action](actor_for(world, action), report.id, report.version), ErrorCode.INVALID_TRANSITION, report.id
+    )
 
 
 def actor_for(world: World, action: str) -> Actor:
@@ -182,22 +188,27 @@ def actor_for(world: World, action: str) -> Actor:
 @pytest.mark.parametrize("reason", [None, "", "   \n"])
 async def test_rejecting_needs_a_reason(world: World, alpha: BillingReport, reason: str | None) -> None:
     report = await ready_for("reject", world, alpha)
-    error = await refused(reject_report(world.tier1_a.actor, report.id, report.version, reason),
-                          ErrorCode.REASON_REQUIRED, report.id)
+    error = await refused(
+        reject_report(world.tier1_a.actor, report.id, report.version, reason), ErrorCode.REASON_REQUIRED, report.id
+    )
     assert error.problems[0].field == "reason"
 
 
 async def test_a_reason_over_1000_characters_is_too_long(world: World, alpha: BillingReport) -> None:
     report = await ready_for("reject", world, alpha)
-    error = await refused(reject_report(world.tier1_a.actor, report.id, report.version, "x" * 1001),
-                          ErrorCode.COMMENT_TOO_LONG, report.id)
+    error = await refused(
+        reject_report(world.tier1_a.actor, report.id, report.version, "x" * 1001), ErrorCode.COMMENT_TOO_LONG, report.id
+    )
     assert error.problems[0].field == "reason"
 
 
 async def test_an_approval_comment_over_1000_characters_is_too_long(world: World, alpha: BillingReport) -> None:
     report = await ready_for("approve", world, alpha)
-    await refused(approve_report(world.tier1_a.actor, report.id, report.version, "x" * 1001),
-                  ErrorCode.COMMENT_TOO_LONG, report.id)
+    await refused(
+        approve_report(world.tier1_a.actor, report.id, report.version, "x" * 1001),
+        ErrorCode.COMMENT_TOO_LONG,
+        report.id,
+    )
 
 
 @pytest.mark.parametrize("action", [save_report_draft, submit_report])
@@ -208,15 +219,21 @@ async def test_one_bad_adjustment_refuses_the_whole_save_and_every_bad_line_is_l
     someone_elses = (await lines_of((await report_of(world.tier2_a2)).id))[0]
 
     error = await refused(
-        action(world.tier2_a1.actor, alpha.id, alpha.version, [
-            Adjustment(good.id, 0, "fine on its own"),
-            Adjustment(high.id, high.used_units + 1, "above used"),
-            Adjustment(silent.id, silent.used_units - 1),
-            Adjustment(long.id, 0, "x" * 1001),
-            Adjustment(someone_elses.id, 0, "not my line"),
-            Adjustment(MISSING_REPORT_ID, 0, "no line at all"),
-        ]),
-        ErrorCode.CHARGEABLE_OUT_OF_RANGE, alpha.id,
+        action(
+            world.tier2_a1.actor,
+            alpha.id,
+            alpha.version,
+            [
+                Adjustment(good.id, 0, "fine on its own"),
+                Adjustment(high.id, high.used_units + 1, "above used"),
+                Adjustment(silent.id, silent.used_units - 1),
+                Adjustment(long.id, 0, "x" * 1001),
+                Adjustment(someone_elses.id, 0, "not my line"),
+                Adjustment(MISSING_REPORT_ID, 0, "no line at all"),
+            ],
+        ),
+        ErrorCode.CHARGEABLE_OUT_OF_RANGE,
+        alpha.id,
     )
 
     assert [(p.code, p.line_item_id, p.index) for p in error.problems] == [
@@ -231,16 +248,20 @@ async def test_one_bad_adjustment_refuses_the_whole_save_and_every_bad_line_is_l
 async def test_the_same_line_twice_refuses_the_save(world: World, alpha: BillingReport) -> None:
     line = (await lines_of(alpha.id))[0]
     await refused(
-        save_report_draft(world.tier2_a1.actor, alpha.id, alpha.version,
-                          [Adjustment(line.id, 0, "a"), Adjustment(line.id, 1, "b")]),
-        ErrorCode.INVALID_INPUT, alpha.id,
+        save_report_draft(
+            world.tier2_a1.actor, alpha.id, alpha.version, [Adjustment(line.id, 0, "a"), Adjustment(line.id, 1, "b")]
+        ),
+        ErrorCode.INVALID_INPUT,
+        alpha.id,
     )
 
 
 # --- The order of the checks ---------------------------------------------------------------------
 
 
-async def test_a_stranger_learns_nothing_but_not_found_whatever_else_is_wrong(world: World, alpha: BillingReport) -> None:
+async def test_a_stranger_learns_nothing_but_not_found_whatever_else_is_wrong(
+    world: World, alpha: BillingReport
+) -> None:
     await refused(reject_report(world.tier1_b.actor, alpha.id, 99, None), ErrorCode.NOT_FOUND, alpha.id)
 
 
@@ -251,18 +272,21 @@ async def test_forbidden_comes_before_the_version_and_the_input(world: World, al
 
 async def test_the_version_comes_before_the_status(world: World, alpha: BillingReport) -> None:
     report = await ready_for("approve", world, alpha)  # under review: the owner may not submit it now
-    await refused(submit_report(world.tier2_a1.actor, report.id, report.version - 1), ErrorCode.VERSION_CONFLICT,
-                  report.id)
+    await refused(
+        submit_report(world.tier2_a1.actor, report.id, report.version - 1), ErrorCode.VERSION_CONFLICT, report.id
+    )
 
 
 async def test_the_status_comes_before_the_input(world: World, alpha: BillingReport) -> None:
-    await refused(reject_report(world.tier1_a.actor, alpha.id, alpha.version, None), ErrorCode.INVALID_TRANSITION,
-                  alpha.id)
+    await refused(
+        reject_report(world.tier1_a.actor, alpha.id, alpha.version, None), ErrorCode.INVALID_TRANSITION, alpha.id
+    )
     report = await ready_for("approve", world, alpha)
     line = (await lines_of(alpha.id))[0]
     await refused(
         save_report_draft(world.tier2_a1.actor, report.id, report.version, [Adjustment(line.id, -5)]),
-        ErrorCode.INVALID_TRANSITION, report.id,
+        ErrorCode.INVALID_TRANSITION,
+        report.id,
     )
 
 
@@ -274,10 +298,15 @@ async def test_saving_a_draft_writes_the_lines_and_one_saved_entry_with_the_chan
 ) -> None:
     first, second = (await lines_of(alpha.id))[:2]
 
-    report = await save_report_draft(world.tier2_a1.actor, alpha.id, 1, [
-        Adjustment(first.id, first.used_units - 1, "  one endpoint retired "),
-        Adjustment(second.id, second.used_units),  # unchanged: not a change
-    ])
+    report = await save_report_draft(
+        world.tier2_a1.actor,
+        alpha.id,
+        1,
+        [
+            Adjustment(first.id, first.used_units - 1, "  one endpoint retired "),
+            Adjustment(second.id, second.used_units),  # unchanged: not a change
+        ],
+    )
 
     assert (report.status, report.version) == (ReportStatus.PREPARING, 2)
     stored = await BillingReport.get(id=alpha.id)
@@ -286,13 +315,19 @@ async def test_saving_a_draft_writes_the_lines_and_one_saved_entry_with_the_chan
     assert (line.chargeable_units, line.comment) == (first.used_units - 1, "one endpoint retired")
     entry = (await history_of(alpha.id))[-1]
     assert (entry.action, entry.from_status, entry.to_status, entry.version) == (
-        ReportEventAction.SAVED, ReportStatus.PREPARING, ReportStatus.PREPARING, 2,
+        ReportEventAction.SAVED,
+        ReportStatus.PREPARING,
+        ReportStatus.PREPARING,
+        2,
     )
     assert (entry.principal_id, entry.organization_id) == (
-        world.tier2_a1.actor.principal_id, world.tier2_a1.organization.id,
+        world.tier2_a1.actor.principal_id,
+        world.tier2_a1.organization.id,
     )
-    assert [(c.line_item_id, c.old_chargeable_units, c.new_chargeable_units, c.old_comment, c.new_comment)
-            for c in entry.changes] == [(first.id, first.used_units, first.used_units - 1, None, "one endpoint retired")]
+    assert [
+        (c.line_item_id, c.old_chargeable_units, c.new_chargeable_units, c.old_comment, c.new_comment)
+        for c in entry.changes
+    ] == [(first.id, first.used_units, first.used_units - 1, None, "one endpoint retired")]
 
 
 async def test_submitting_with_adjustments_is_one_submitted_entry_carrying_the_line_changes(
@@ -301,21 +336,32 @@ async def test_submitting_with_adjustments_is_one_submitted_entry_carrying_the_l
     first, second = (await lines_of(alpha.id))[:2]
     before = len(await history_of(alpha.id))
 
-    report = await submit_report(world.tier2_a1.actor, alpha.id, 1, [
-        Adjustment(first.id, 0, "trial customer"),
-        Adjustment(second.id, 1, "all but one retired"),
-    ])
+    report = await submit_report(
+        world.tier2_a1.actor,
+        alpha.id,
+        1,
+        [
+            Adjustment(first.id, 0, "trial customer"),
+            Adjustment(second.id, 1, "all but one retired"),
+        ],
+    )
 
     assert (report.status, report.version) == (ReportStatus.UNDER_REVIEW, 2)
     history = await history_of(alpha.id)
     assert len(history) == before + 1
     entry = history[-1]
     assert (entry.action, entry.from_status, entry.to_status, entry.version) == (
-        ReportEventAction.SUBMITTED, ReportStatus.PREPARING, ReportStatus.UNDER_REVIEW, 2,
+        ReportEventAction.SUBMITTED,
+        ReportStatus.PREPARING,
+        ReportStatus.UNDER_REVIEW,
+        2,
     )
-    assert sorted((c.line_item_id, c.new_chargeable_units, c.new_comment) for c in entry.changes) == sorted([
-        (first.id, 0, "trial customer"), (second.id, 1, "all but one retired"),
-    ])
+    assert sorted((c.line_item_id, c.new_chargeable_units, c.new_comment) for c in entry.changes) == sorted(
+        [
+            (first.id, 0, "trial customer"),
+            (second.id, 1, "all but one retired"),
+        ]
+    )
     assert [li.chargeable_units for li in await lines_of(alpha.id)][:2] == [0, 1]
 
 
@@ -381,7 +427,10 @@ async def test_nothing_changes_an_approved_report(world: World, alpha: BillingRe
     owner, parent = world.tier2_a1.actor, world.tier1_a.actor
 
     attempts = [
-        (save_report_draft(owner, alpha.id, version, [Adjustment(line.id, 0, "too late")]), ErrorCode.INVALID_TRANSITION),
+        (
+            save_report_draft(owner, alpha.id, version, [Adjustment(line.id, 0, "too late")]),
+            ErrorCode.INVALID_TRANSITION,
+        ),
         (submit_report(owner, alpha.id, version), ErrorCode.INVALID_TRANSITION),
         (approve_report(parent, alpha.id, version), ErrorCode.INVALID_TRANSITION),
         (reject_report(parent, alpha.id, version, "changed my mind"), ErrorCode.INVALID_TRANSITION),

@@ -1,12 +1,11 @@
 """The whole report flow through the workflow services, on the real database."""
 
-from workflow.core.adjustments import Adjustment
-from vocabulary.enums import ReportStatus
-from workflow.generation.generate import generate_reports
-from workflow.reports.actions import approve_report, reject_report, save_report_draft, submit_report
-
 from models import BillingReport, HistoryEntry, LineItem
 from tests.world import PERIOD, World
+from vocabulary.enums import ReportStatus
+from workflow.core.adjustments import Adjustment
+from workflow.generation.generate import generate_reports
+from workflow.reports.actions import approve_report, reject_report, save_report_draft, submit_report
 
 
 async def test_a_report_goes_from_generation_to_approval_through_a_rejection(world: World) -> None:

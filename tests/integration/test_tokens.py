@@ -10,8 +10,8 @@ import pytest
 from models import ApiToken
 from tests.world import World
 from vocabulary.enums import DEFAULT_SCOPES, Scope, Tier
-from workflow.core.errors import InvalidInput
 from workflow.access.tokens import TOKEN_PREFIX, authenticate, issue_token, revoke_token
+from workflow.core.errors import InvalidInput
 
 NOW = datetime(2026, 11, 3, 12, 0, tzinfo=UTC)
 
@@ -73,8 +73,12 @@ async def test_only_the_hash_of_a_token_is_stored(world: World) -> None:
     row = await ApiToken.get(principal_id=issued.principal_id)
     assert row.token_hash == hashlib.sha256(issued.token.encode()).hexdigest()
     stored = await ApiToken.all().values_list("token_hash", "scopes")
-    assert not [value for values in stored for value in values if issued.token in value or
-                issued.token[len(TOKEN_PREFIX):] in value]
+    assert not [
+        value
+        for values in stored
+        for value in values
+        if issued.token in value or issued.token[len(TOKEN_PREFIX) :] in value
+    ]
 
 
 async def test_tokens_are_random(world: World) -> None:

@@ -15,12 +15,12 @@ from models import DailyUsage
 from schema.ids import CUSTOMER, decode_as, encode
 from tests.integration.scenarios import actor_with
 from tests.world import World
-from workflow.core.actors import SYSTEM, Actor
 from vocabulary.enums import Scope
+from workflow.core.actors import SYSTEM, Actor
 from workflow.core.errors import Forbidden
-from workflow.usage.record import UsageRecord, record_usage
 from workflow.usage.csv_format import CsvFormatError, StagedRow, staged_rows
 from workflow.usage.importer import REFUSED_PAGE, SQLITE_BATCH, ImportResult, RefusedRow, import_usage
+from workflow.usage.record import UsageRecord, record_usage
 
 HEADER = "customer_id,solution_code,day,provisioned_units,used_units,allocated_credits"
 
@@ -30,12 +30,22 @@ def cid(world: World, n: int = 0) -> str:
     return encode(CUSTOMER, world.tier2_a1.customers[n].id)
 
 
-def row(world: World, day: str = "2026-10-07", *, n: int = 0, code: str = "EPP", provisioned: str = "12",
-        used: str = "10", credits: str = "12.5") -> str:
+def row(
+    world: World,
+    day: str = "2026-10-07",
+    *,
+    n: int = 0,
+    code: str = "EPP",
+    provisioned: str = "12",
+    used: str = "10",
+    credits: str = "12.5",
+) -> str:
     return ",".join([cid(world, n), code, day, provisioned, used, credits])
 
 
-async def import_text(text: str, *, skip_invalid: bool = False, actor: Actor = SYSTEM) -> tuple[ImportResult, list[RefusedRow]]:
+async def import_text(
+    text: str, *, skip_invalid: bool = False, actor: Actor = SYSTEM
+) -> tuple[ImportResult, list[RefusedRow]]:
     refused: list[RefusedRow] = []
     rows = staged_rows(io.StringIO(text, newline=""), lambda ref: decode_as(CUSTOMER, ref))
     result = await import_usage(actor, rows, skip_invalid=skip_invalid, on_refused=refused.append)
@@ -47,24 +57,34 @@ def csv_of(*lines: str) -> str:
 
 
 async def stored() -> list[tuple[object, ...]]:
-    return [tuple(r) for r in await DailyUsage.all().order_by("customer_id", "solution_id", "day").values_list(
-        "customer_id", "solution__code", "day", "provisioned_units", "used_units", "credits_e4")]
+    return [
+        tuple(r)
+        for r in await DailyUsage.all()
+        .order_by("customer_id", "solution_id", "day")
+        .values_list("customer_id", "solution__code", "day", "provisioned_units", "used_units", "credits_e4")
+    ]
 
 
 async def test_valid_rows_are_stored_with_their_credits_exact(world: World) -> None:
-    result, refused = await import_text(csv_of(
-        row(world, "2026-10-01", credits="12.3456"), row(world, "2026-10-02", code="MAIL", credits="0"),
-    ))
+    result, refused = await import_text(
+        csv_of(
+            row(world, "2026-10-01", credits="12.3456"),
+            row(world, "2026-10-02", code="MAIL", credits="0"),
+        )
+    )
 
     assert (result.rows, result.refused, result.days_written, result.committed, refused) == (2, 0, 2, True, [])
     customer = world.tier2_a1.customers[0].id
     assert await stored() == [
-        (customer, "EPP", date(2026, 10, 1), 12, 10, 123_456), (customer, "MAIL", date(2026, 10, 2), 12, 10, 0),
+        (customer, "EPP", date(2026, 10, 1), 12, 10, 123_456),
+        (customer, "MAIL", date(2026, 10, 2), 12, 10, 0),
     ]
 
 
-NOT_PLAIN = ('allocated credits must be written as a plain decimal number such as "12.5" '
-             "(ASCII digits and an optional point: no sign, exponent, spaces or separators)")
+NOT_PLAIN = (
+    'allocated credits must be written as a plain decimal number such as "12.5" '
+    "(ASCII digits and an optional point: no sign, exponent, spaces or separators)"
+)
 BAD_ROWS = [
     # (row with one bad value, column, reason)
     ({"code": "NOPE"}, "solution_code", "no such solution 'NOPE'"),
@@ -142,9 +162,12 @@ async def test_a_refused_file_leaves_the_usage_stored_before_it_unchanged(world:
 
 
 async def test_a_day_already_stored_is_replaced(world: World) -> None:
-    await record_usage(world.platform.actor, [
-        UsageRecord(world.tier2_a1.customers[0].id, "EPP", "2026-10-07", 5, 5, "1"),
-    ])
+    await record_usage(
+        world.platform.actor,
+        [
+            UsageRecord(world.tier2_a1.customers[0].id, "EPP", "2026-10-07", 5, 5, "1"),
+        ],
+    )
 
     result, _ = await import_text(csv_of(row(world, provisioned="30", used="25", credits="2.5")))
 
@@ -153,9 +176,14 @@ async def test_a_day_already_stored_is_replaced(world: World) -> None:
 
 
 async def test_within_a_file_the_last_line_of_a_customer_solution_and_day_wins(world: World) -> None:
-    result, _ = await import_text(csv_of(
-        row(world, used="1"), row(world, used="2"), row(world, code="MAIL", used="7"), row(world, used="3"),
-    ))
+    result, _ = await import_text(
+        csv_of(
+            row(world, used="1"),
+            row(world, used="2"),
+            row(world, code="MAIL", used="7"),
+            row(world, used="3"),
+        )
+    )
 
     assert (result.rows, result.days_written, result.superseded) == (4, 2, 2)
     assert sorted((r[1], r[4]) for r in await stored()) == [("EPP", 3), ("MAIL", 7)]
@@ -212,7 +240,12 @@ async def test_a_header_alone_imports_nothing(world: World) -> None:
 async def test_more_rows_than_a_batch_and_more_refusals_than_a_page_are_all_handled(world: World) -> None:
     # SQLite stages in batches, refused rows are listed a page at a time: cross both edges.
     days = [(date(2000, 1, 1) + timedelta(days=n)).isoformat() for n in range(SQLITE_BATCH // 4 + 1)]
-    good = [f"{cid(world, c)},{code},{day},{c + 2},1,{len(day)}.5" for day in days for c in (0, 1) for code in ("EPP", "MAIL")]
+    good = [
+        f"{cid(world, c)},{code},{day},{c + 2},1,{len(day)}.5"
+        for day in days
+        for c in (0, 1)
+        for code in ("EPP", "MAIL")
+    ]
     bad = [f"{cid(world)},BACKUP,2026-10-01,-{n},1,1" for n in range(1, REFUSED_PAGE + 2)]
     lines = [*good, *bad, good[0]]  # and the first good row again at the end: the last one wins
 
@@ -220,8 +253,7 @@ async def test_more_rows_than_a_batch_and_more_refusals_than_a_page_are_all_hand
 
     assert len(good) > SQLITE_BATCH and len(bad) > REFUSED_PAGE
     assert [r.line for r in refused] == list(range(len(good) + 2, len(good) + len(bad) + 2))
-    assert (result.rows, result.refused, result.days_written, result.superseded) == (
-        len(lines), len(bad), len(good), 1)
+    assert (result.rows, result.refused, result.days_written, result.superseded) == (len(lines), len(bad), len(good), 1)
     assert await DailyUsage.all().count() == len(good)
 
 
@@ -239,10 +271,39 @@ async def test_the_platform_imports_but_no_partner_may(world: World) -> None:
 
 CORPUS = {
     # text of each value -> whether recordUsage and the import both accept it
-    "day": ["2026-10-07", "2026-02-29", "2028-02-29", "2026-10-7", "2026/10/07", "2999-12-31", "3000-01-01",
-            "٢٠٢٦-١٠-٠٧", "２０２６-１０-０７"],
-    "credits": ["12.5", "0", "0.0001", "1e2", " 7 ", "1.23450", "-0", "1_000", ".5", "5.", "NaN", "-1", "1e-5",
-                "10000000000000", "10000000000000.0001", "1e3", " 1", "١٢", "１２", "+1"],
+    "day": [
+        "2026-10-07",
+        "2026-02-29",
+        "2028-02-29",
+        "2026-10-7",
+        "2026/10/07",
+        "2999-12-31",
+        "3000-01-01",
+        "٢٠٢٦-١٠-٠٧",
+        "２０２６-１０-０７",
+    ],
+    "credits": [
+        "12.5",
+        "0",
+        "0.0001",
+        "1e2",
+        " 7 ",
+        "1.23450",
+        "-0",
+        "1_000",
+        ".5",
+        "5.",
+        "NaN",
+        "-1",
+        "1e-5",
+        "10000000000000",
+        "10000000000000.0001",
+        "1e3",
+        " 1",
+        "١٢",
+        "１２",
+        "+1",
+    ],
 }
 # Credits in any notation but plain decimal digits (docs/contract.md §3): refused, never reinterpreted.
 OTHER_NOTATIONS = ["1e3", "-0", " 1", "1_000", "١٢", "١٢.٥", "+1", "1,5", "Infinity"]
@@ -253,8 +314,10 @@ async def test_credits_in_another_notation_are_refused_by_both_ways_in_with_a_re
     world: World, value: str
 ) -> None:
     customer = world.tier2_a1.customers[0]
-    records = [UsageRecord(customer.id, "EPP", "2026-10-06", 1, 1, "1"),
-               UsageRecord(customer.id, "EPP", "2026-10-07", 1, 1, value)]
+    records = [
+        UsageRecord(customer.id, "EPP", "2026-10-06", 1, 1, "1"),
+        UsageRecord(customer.id, "EPP", "2026-10-07", 1, 1, value),
+    ]
     api = await record_usage(world.platform.actor, records)
     result, refused = await import_text(csv_of(row(world, day="2026-10-08"), row(world, credits=f'"{value}"')))
 

@@ -16,12 +16,20 @@ from vocabulary.enums import Scope
 from workflow.core.errors import ErrorCode, Forbidden
 from workflow.usage.record import MAX_UNITS, UsageRecord, record_usage
 
-
 OWN = object()  # the customer_id of Alpha's customer number ``customer``
 
 
-def record(world: World, *, customer: int = 0, customer_id: object = OWN, code: str = "EPP",
-           day: str | date = "2026-10-07", provisioned: int = 12, used: int = 10, credits: str = "12.5") -> UsageRecord:
+def record(
+    world: World,
+    *,
+    customer: int = 0,
+    customer_id: object = OWN,
+    code: str = "EPP",
+    day: str | date = "2026-10-07",
+    provisioned: int = 12,
+    used: int = 10,
+    credits: str = "12.5",
+) -> UsageRecord:
     """One record, valid unless told otherwise."""
     if customer_id is OWN:
         customer_id = world.tier2_a1.customers[customer].id
@@ -29,8 +37,12 @@ def record(world: World, *, customer: int = 0, customer_id: object = OWN, code: 
 
 
 async def stored() -> list[tuple[object, ...]]:
-    return [tuple(r) for r in await DailyUsage.all().order_by("id").values_list(
-        "customer_id", "solution__code", "day", "provisioned_units", "used_units", "credits_e4")]
+    return [
+        tuple(r)
+        for r in await DailyUsage.all()
+        .order_by("id")
+        .values_list("customer_id", "solution__code", "day", "provisioned_units", "used_units", "credits_e4")
+    ]
 
 
 async def test_a_valid_record_is_stored_with_its_credits_exact(world: World) -> None:
@@ -77,22 +89,33 @@ async def test_an_invalid_record_is_reported_at_its_index_and_not_stored(
 
 
 async def test_every_invalid_record_is_reported_together(world: World) -> None:
-    result = await record_usage(world.platform.actor, [
-        record(world, used=-1), record(world), record(world, code="X"), record(world, credits="nan"),
-    ])
+    result = await record_usage(
+        world.platform.actor,
+        [
+            record(world, used=-1),
+            record(world),
+            record(world, code="X"),
+            record(world, credits="nan"),
+        ],
+    )
 
     assert result.accepted_count == 1
     assert [(p.code, p.index) for p in result.problems] == [
-        (ErrorCode.INVALID_INPUT, 0), (ErrorCode.NOT_FOUND, 2), (ErrorCode.INVALID_INPUT, 3),
+        (ErrorCode.INVALID_INPUT, 0),
+        (ErrorCode.NOT_FOUND, 2),
+        (ErrorCode.INVALID_INPUT, 3),
     ]
     assert len(await stored()) == 1
 
 
 async def test_the_limits_themselves_are_accepted(world: World) -> None:
-    result = await record_usage(world.platform.actor, [
-        record(world, day="2000-01-01", provisioned=0, used=0, credits="0"),
-        record(world, day="2999-12-31", provisioned=MAX_UNITS, used=MAX_UNITS, credits="10000000000000.0000"),
-    ])
+    result = await record_usage(
+        world.platform.actor,
+        [
+            record(world, day="2000-01-01", provisioned=0, used=0, credits="0"),
+            record(world, day="2999-12-31", provisioned=MAX_UNITS, used=MAX_UNITS, credits="10000000000000.0000"),
+        ],
+    )
 
     assert (result.accepted_count, result.problems) == (2, [])
 
@@ -107,9 +130,15 @@ async def test_recording_a_day_again_replaces_the_earlier_values(world: World) -
 
 
 async def test_within_one_call_the_last_record_of_a_day_wins_and_each_counts_as_accepted(world: World) -> None:
-    result = await record_usage(world.platform.actor, [
-        record(world, used=1), record(world, used=2), record(world, code="MAIL"), record(world, used=3),
-    ])
+    result = await record_usage(
+        world.platform.actor,
+        [
+            record(world, used=1),
+            record(world, used=2),
+            record(world, code="MAIL"),
+            record(world, used=3),
+        ],
+    )
 
     assert result.accepted_count == 4
     assert sorted((row[1], row[4]) for row in await stored()) == [("EPP", 3), ("MAIL", 10)]

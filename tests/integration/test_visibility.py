@@ -7,10 +7,10 @@ import pytest
 from models import BillingReport, Organization
 from tests.integration.scenarios import given_generated_reports
 from tests.world import World
-from workflow.reads import reports as reads
-from workflow.reads import contents as report_contents
-from workflow.core.actors import SYSTEM
 from workflow.access.visibility import visible_partners, visible_reports
+from workflow.core.actors import SYSTEM
+from workflow.reads import contents as report_contents
+from workflow.reads import reports as reads
 
 SEES = {
     "platform": {"tier2_a1", "tier2_a2", "tier2_b1", "tier2_b2"},

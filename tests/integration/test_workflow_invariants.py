@@ -89,26 +89,26 @@ from tests.integration.scenarios import MISSING_REPORT_ID, actor_with
 from tests.integration.workflow_model import (
     ENTRY_OF,
     MOVES,
+    TABLE,
     A,
     Change,
     LineModel,
     P,
     R,
     ReportModel,
-    TABLE,
     U,
     normalized,
 )
 from tests.world import PERIOD, PERIOD_START, Party, World, build_world
+from vocabulary.enums import ReportAction, ReportEventAction, ReportStatus, Scope, Tier
 from workflow.core.actors import Actor, ReportOwnership
 from workflow.core.adjustments import Adjustment
-from vocabulary.enums import ReportAction, ReportEventAction, ReportStatus, Scope, Tier
 from workflow.core.errors import DomainError, ErrorCode
 from workflow.core.machine import available_actions
-from workflow.reports.deadline_sweep import run_deadline_sweep
 from workflow.generation.generate import generate_reports
-from workflow.reports.settings import update_partner_settings
 from workflow.reports.actions import approve_report, reject_report, save_report_draft, submit_report
+from workflow.reports.deadline_sweep import run_deadline_sweep
+from workflow.reports.settings import update_partner_settings
 from workflow.usage.record import UsageRecord
 
 T = TypeVar("T")
@@ -130,16 +130,26 @@ MISSING_LINE_ID = 876_543
 ALL_SCOPES = list(Scope)
 
 ACTION_OF: dict[ReportAction, str] = {
-    ReportAction.SAVE_DRAFT: "save", ReportAction.SUBMIT: "submit",
-    ReportAction.APPROVE: "approve", ReportAction.REJECT: "reject",
+    ReportAction.SAVE_DRAFT: "save",
+    ReportAction.SUBMIT: "submit",
+    ReportAction.APPROVE: "approve",
+    ReportAction.REJECT: "reject",
 }
 
 # --- the callers ----------------------------------------------------------------------------
 
 # What a caller is to the report it acts on; each of a run's four reports has one of each.
 RELATIONS = (
-    "owner", "owner_reader", "owner_all_scopes", "sibling", "other_tier2",
-    "parent", "parent_reader", "parent_all_scopes", "other_tier1", "platform",
+    "owner",
+    "owner_reader",
+    "owner_all_scopes",
+    "sibling",
+    "other_tier2",
+    "parent",
+    "parent_reader",
+    "parent_all_scopes",
+    "other_tier1",
+    "platform",
 )
 
 
@@ -167,24 +177,28 @@ async def cast_of(world: World) -> Cast:
 
     platform = await limited(world.platform, ALL_SCOPES)
     actors: dict[tuple[int, str], Actor] = {}
-    for which, (owner, sibling, other_tier2, parent, other_tier1) in enumerate([
-        (world.tier2_a1, world.tier2_a2, world.tier2_b1, world.tier1_a, world.tier1_b),
-        (world.tier2_a2, world.tier2_a1, world.tier2_b2, world.tier1_a, world.tier1_b),
-        (world.tier2_b1, world.tier2_b2, world.tier2_a1, world.tier1_b, world.tier1_a),
-        (world.tier2_b2, world.tier2_b1, world.tier2_a2, world.tier1_b, world.tier1_a),
-    ]):
-        actors.update({
-            (which, "owner"): owner.actor,
-            (which, "owner_reader"): await limited(owner, [Scope.REPORTS_READ]),
-            (which, "owner_all_scopes"): await limited(owner, ALL_SCOPES),
-            (which, "sibling"): sibling.actor,
-            (which, "other_tier2"): other_tier2.actor,
-            (which, "parent"): parent.actor,
-            (which, "parent_reader"): await limited(parent, [Scope.REPORTS_READ]),
-            (which, "parent_all_scopes"): await limited(parent, ALL_SCOPES),
-            (which, "other_tier1"): other_tier1.actor,
-            (which, "platform"): platform,
-        })
+    for which, (owner, sibling, other_tier2, parent, other_tier1) in enumerate(
+        [
+            (world.tier2_a1, world.tier2_a2, world.tier2_b1, world.tier1_a, world.tier1_b),
+            (world.tier2_a2, world.tier2_a1, world.tier2_b2, world.tier1_a, world.tier1_b),
+            (world.tier2_b1, world.tier2_b2, world.tier2_a1, world.tier1_b, world.tier1_a),
+            (world.tier2_b2, world.tier2_b1, world.tier2_a2, world.tier1_b, world.tier1_a),
+        ]
+    ):
+        actors.update(
+            {
+                (which, "owner"): owner.actor,
+                (which, "owner_reader"): await limited(owner, [Scope.REPORTS_READ]),
+                (which, "owner_all_scopes"): await limited(owner, ALL_SCOPES),
+                (which, "sibling"): sibling.actor,
+                (which, "other_tier2"): other_tier2.actor,
+                (which, "parent"): parent.actor,
+                (which, "parent_reader"): await limited(parent, [Scope.REPORTS_READ]),
+                (which, "parent_all_scopes"): await limited(parent, ALL_SCOPES),
+                (which, "other_tier1"): other_tier1.actor,
+                (which, "platform"): platform,
+            }
+        )
     return Cast(actors, platform, (world.tier1_a.actor, world.tier1_b.actor))
 
 
@@ -264,17 +278,43 @@ class Sweep:
 
 
 # A save carries one to three adjustments, or sometimes none (it is still a step).
-saves = st.builds(Edit, st.just("save"), reports, aims, editors, versions,
-                  st.one_of(st.lists(adjustment, min_size=1, max_size=3).map(tuple), st.just(())))
+saves = st.builds(
+    Edit,
+    st.just("save"),
+    reports,
+    aims,
+    editors,
+    versions,
+    st.one_of(st.lists(adjustment, min_size=1, max_size=3).map(tuple), st.just(())),
+)
 # A submit mostly submits what was saved; sometimes it carries adjustments of its own.
-submits = st.builds(Edit, st.just("submit"), reports, aims, editors, versions,
-                    st.one_of(st.just(()), st.lists(adjustment, max_size=2).map(tuple)))
+submits = st.builds(
+    Edit,
+    st.just("submit"),
+    reports,
+    aims,
+    editors,
+    versions,
+    st.one_of(st.just(()), st.lists(adjustment, max_size=2).map(tuple)),
+)
 # Rejections first: an approval ends a report's part of the run.
-reviews = st.builds(Review, st.sampled_from(["reject", "reject", "approve"]), reports, aims, reviewers,
-                    versions, st.sampled_from(REASONS + APPROVAL_COMMENTS))
-late_usage = st.builds(LateUsage, reports, st.integers(0, 1), st.one_of(st.integers(0, 40), st.none()),
-                       st.booleans(), st.one_of(st.just("platform"),
-                                                st.sampled_from([None, "owner_all_scopes", "parent_all_scopes"])))
+reviews = st.builds(
+    Review,
+    st.sampled_from(["reject", "reject", "approve"]),
+    reports,
+    aims,
+    reviewers,
+    versions,
+    st.sampled_from(REASONS + APPROVAL_COMMENTS),
+)
+late_usage = st.builds(
+    LateUsage,
+    reports,
+    st.integers(0, 1),
+    st.one_of(st.integers(0, 40), st.none()),
+    st.booleans(),
+    st.one_of(st.just("platform"), st.sampled_from([None, "owner_all_scopes", "parent_all_scopes"])),
+)
 auto_approval = st.sampled_from([None] * 5 + [True, False])  # mostly left as it is
 sweeps = st.builds(Sweep, auto_approval, auto_approval, st.sampled_from([False] * 4 + [True]))
 # One rule takes every kind of step, weighted here: hypothesis's swarm testing would
@@ -334,24 +374,50 @@ class Rows:
     changes: tuple[tuple[Any, ...], ...]  # by id: entry, line, old and new chargeable units and comment
 
 
-LINE_COLUMNS = ("id", "customer_id", "solution_id", "reference_day", "provisioned_units", "used_units",
-                "credits_e4", "over_provisioned_units", "chargeable_units", "comment")
-ENTRY_COLUMNS = ("id", "action", "from_status", "to_status", "version", "principal_id", "organization_id",
-                 "comment", "occurred_at")
-CHANGE_COLUMNS = ("entry_id", "line_item_id", "old_chargeable_units", "new_chargeable_units",
-                  "old_comment", "new_comment")
+LINE_COLUMNS = (
+    "id",
+    "customer_id",
+    "solution_id",
+    "reference_day",
+    "provisioned_units",
+    "used_units",
+    "credits_e4",
+    "over_provisioned_units",
+    "chargeable_units",
+    "comment",
+)
+ENTRY_COLUMNS = (
+    "id",
+    "action",
+    "from_status",
+    "to_status",
+    "version",
+    "principal_id",
+    "organization_id",
+    "comment",
+    "occurred_at",
+)
+CHANGE_COLUMNS = (
+    "entry_id",
+    "line_item_id",
+    "old_chargeable_units",
+    "new_chargeable_units",
+    "old_comment",
+    "new_comment",
+)
 
 
 async def read_rows(report_ids: list[int]) -> dict[int, Rows]:
     """Four queries, whatever the number of reports (a step reads them twice)."""
     reports = await BillingReport.filter(id__in=report_ids).values_list(
-        "id", "status", "version", "submission_deadline", "submitted_at", "reviewed_at")
+        "id", "status", "version", "submission_deadline", "submitted_at", "reviewed_at"
+    )
     lines = await LineItem.filter(report_id__in=report_ids).order_by("id").values_list("report_id", *LINE_COLUMNS)
-    entries = await HistoryEntry.filter(report_id__in=report_ids).order_by("id").values_list(
-        "report_id", *ENTRY_COLUMNS)
+    entries = (
+        await HistoryEntry.filter(report_id__in=report_ids).order_by("id").values_list("report_id", *ENTRY_COLUMNS)
+    )
     report_of = {entry[1]: entry[0] for entry in entries}
-    changes = await HistoryLineChange.filter(entry_id__in=list(report_of)).order_by("id").values_list(
-        *CHANGE_COLUMNS)
+    changes = await HistoryLineChange.filter(entry_id__in=list(report_of)).order_by("id").values_list(*CHANGE_COLUMNS)
     return {
         report_id: Rows(
             tuple(next(r[1:] for r in reports if r[0] == report_id)),
@@ -424,16 +490,23 @@ class WorkflowInvariants(RuleBasedStateMachine):
         code_of = {s.id: code for code, s in world.solutions.items()}
         for owner in owners:
             report = await BillingReport.get(partner_id=owner.organization.id)
-            model = ReportModel(report.id, owner.organization.id, owner.organization.parent_id,
-                                customer_ids=frozenset(c.id for c in owner.customers))
+            model = ReportModel(
+                report.id,
+                owner.organization.id,
+                owner.organization.parent_id,
+                customer_ids=frozenset(c.id for c in owner.customers),
+            )
             # The generated figures are generation's business (test_generation_matches_reference);
             # from here on the model knows what every step does to them.
             for line in await LineItem.filter(report_id=report.id):
                 assert (line.chargeable_units, line.comment) == (line.used_units, None)
                 model.lines[line.id] = LineModel(
-                    line.id, line.customer_id, code_of[line.solution_id],
+                    line.id,
+                    line.customer_id,
+                    code_of[line.solution_id],
                     (line.reference_day, line.provisioned_units, line.used_units, line.credits_e4),
-                    line.chargeable_units, None,
+                    line.chargeable_units,
+                    None,
                 )
             assert len(model.lines) == 2
             self.reports.append(model)
@@ -469,16 +542,25 @@ class WorkflowInvariants(RuleBasedStateMachine):
                 return min(forbidden, key=lambda i: self.tried[(action, self.reports[i].status)])
         return which
 
-    def act(self, action: str, which: int, who: str, version_seen: str,
-            note: str | None = None, adjustments: tuple[tuple[int, str, int, str | None], ...] = ()) -> None:
+    def act(
+        self,
+        action: str,
+        which: int,
+        who: str,
+        version_seen: str,
+        note: str | None = None,
+        adjustments: tuple[tuple[int, str, int, str | None], ...] = (),
+    ) -> None:
         """One partner's or reviewer's action, held to the model's verdict."""
         report = self.reports[which]
         actor = self.cast.of(which, who)
         version = {"current": report.version, "stale": report.version - 1, "ahead": report.version + 1}[version_seen]
         wanted = [self.resolve(which, spec) for spec in adjustments]
         expected = report.refusal(action, actor, version, note, wanted)
-        offered = {ACTION_OF[a] for a in available_actions(
-            report.status, ReportOwnership(report.partner_id, report.parent_id), actor)}
+        offered = {
+            ACTION_OF[a]
+            for a in available_actions(report.status, ReportOwnership(report.partner_id, report.parent_id), actor)
+        }
         assert offered == report.offered(actor), (who, report.status)  # the buttons are the table's
         if report.status is A:
             self.reached["attempt on an approved report"] += 1
@@ -520,8 +602,15 @@ class WorkflowInvariants(RuleBasedStateMachine):
         else:
             raise AssertionError("a missing report was found")
 
-    def call(self, action: str, actor: Actor, report_id: int, version: int, note: str | None,
-             wanted: list[tuple[int, int, str | None]]) -> Coroutine[Any, Any, BillingReport]:
+    def call(
+        self,
+        action: str,
+        actor: Actor,
+        report_id: int,
+        version: int,
+        note: str | None,
+        wanted: list[tuple[int, int, str | None]],
+    ) -> Coroutine[Any, Any, BillingReport]:
         if action == "save":
             return save_report_draft(actor, report_id, version, [Adjustment(*a) for a in wanted])
         if action == "submit":
@@ -559,7 +648,9 @@ class WorkflowInvariants(RuleBasedStateMachine):
             # lowering: preferably of an editable report, of this customer, of this report.
             lowered = [
                 ((r.status not in (P, R), line.customer_id != customer_id, r is not report, line.id), line)
-                for r in self.reports for line in r.lines.values() if line.code == "EPP" and line.lowered
+                for r in self.reports
+                for line in r.lines.values()
+                if line.code == "EPP" and line.lowered
             ]
             if lowered:
                 line = min(lowered, key=lambda candidate: candidate[0])[1]
@@ -627,8 +718,11 @@ class WorkflowInvariants(RuleBasedStateMachine):
         for report in submitted:
             report.step("auto_submit")
         approved = [
-            r for r in self.reports
-            if r.status is U and self.auto_approve[r.parent_id] and not r.ever_rejected
+            r
+            for r in self.reports
+            if r.status is U
+            and self.auto_approve[r.parent_id]
+            and not r.ever_rejected
             and not any(line.lowered for line in r.lines.values())
         ]
         for report in approved:
@@ -655,7 +749,11 @@ class WorkflowInvariants(RuleBasedStateMachine):
         status, version, _, submitted_at, reviewed_at = rows.report
         assert (status, version) == (model.status, model.version)
         assert (submitted_at is not None, reviewed_at is not None) == {
-            P: (False, False), U: (True, False), R: (True, True), A: (True, True)}[model.status]
+            P: (False, False),
+            U: (True, False),
+            R: (True, True),
+            A: (True, True),
+        }[model.status]
 
         # The history: the model's steps, oldest first, versions 1, 2, 3..., each a move of the
         # table starting where the previous one ended; the system's steps by nobody.
@@ -675,7 +773,10 @@ class WorkflowInvariants(RuleBasedStateMachine):
         for line_id, _, _, day, provisioned, used, credits, over, chargeable, comment in rows.lines:
             line = model.lines[line_id]
             assert ((day, provisioned, used, credits), chargeable, comment) == (
-                line.figures, line.chargeable, line.comment), line_id
+                line.figures,
+                line.chargeable,
+                line.comment,
+            ), line_id
             assert 0 <= chargeable <= used
             assert chargeable == used or comment is not None
             assert over == max(provisioned - used, 0)
@@ -688,8 +789,15 @@ class WorkflowInvariants(RuleBasedStateMachine):
             if report.id not in changed:
                 assert after[report.id] == self.seen[report.id]
 
-    def check_newest_entry(self, rows: Rows, report: ReportModel, action: ReportEventAction, actor: Actor,
-                           comment: str | None, changes: list[Change]) -> None:
+    def check_newest_entry(
+        self,
+        rows: Rows,
+        report: ReportModel,
+        action: ReportEventAction,
+        actor: Actor,
+        comment: str | None,
+        changes: list[Change],
+    ) -> None:
         """A step wrote one entry: what, by whom, its comment, and exactly the lines it changed."""
         assert len(rows.entries) == len(self.seen[report.id].entries) + 1
         entry_id, written, _, _, version, principal_id, organization_id, note, _ = rows.entries[-1]
@@ -699,22 +807,35 @@ class WorkflowInvariants(RuleBasedStateMachine):
             assert note == comment
         listed = sorted(change[1:] for change in rows.changes if change[0] == entry_id)
         assert listed == sorted(
-            (c.line_item_id, c.old_chargeable, c.new_chargeable, c.old_comment, c.new_comment) for c in changes)
+            (c.line_item_id, c.old_chargeable, c.new_chargeable, c.old_comment, c.new_comment) for c in changes
+        )
 
 
 # What the derandomized runs must reach, or they would hold the invariants over nothing much.
 MUST_REACH = {
-    "save from PREPARING", "save from REJECTED", "submit from PREPARING", "submit from REJECTED",
-    "approve from UNDER_REVIEW", "reject from UNDER_REVIEW",
+    "save from PREPARING",
+    "save from REJECTED",
+    "submit from PREPARING",
+    "submit from REJECTED",
+    "approve from UNDER_REVIEW",
+    "reject from UNDER_REVIEW",
     # Every action from every status that does not allow it, by the caller who could act; but
     # for an approval or a rejection of a REJECTED report, which random runs reach too seldom
     # to require (a report stays REJECTED briefly): tests/unit/test_machine.py has those.
-    *(f"{action} refused from {status.value}" for action, (sources, _) in TABLE.items()
-      if action in ("save", "submit", "approve", "reject") for status in (P, U, R, A)
-      if status not in sources and not (action in ("approve", "reject") and status is R)),
+    *(
+        f"{action} refused from {status.value}"
+        for action, (sources, _) in TABLE.items()
+        if action in ("save", "submit", "approve", "reject")
+        for status in (P, U, R, A)
+        if status not in sources and not (action in ("approve", "reject") and status is R)
+    ),
     *(f"refused: {code.value}" for code in ErrorCode),
-    "attempt on an approved report", "auto-submitted", "auto-approved",
-    "regenerated", "regeneration dropped an adjustment", "regeneration added a line",
+    "attempt on an approved report",
+    "auto-submitted",
+    "auto-approved",
+    "regenerated",
+    "regeneration dropped an adjustment",
+    "regeneration added a line",
 }
 
 

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from workflow.core.actors import Actor
 from vocabulary.enums import ReportEventAction, ReportStatus, Scope, Tier
+from workflow.core.actors import Actor
 from workflow.core.errors import ErrorCode
 
 P, U, R, A = ReportStatus.PREPARING, ReportStatus.UNDER_REVIEW, ReportStatus.REJECTED, ReportStatus.APPROVED
@@ -108,20 +108,20 @@ class ReportModel:
     def may(self, action: str, actor: Actor) -> bool:
         """docs/contract.md §6's "who", with the scopes of §2: a role and its scope, never one alone."""
         if action in ("save", "submit"):
-            return actor.tier is Tier.TIER2 and actor.organization_id == self.partner_id and actor.has(
-                Scope.REPORTS_WRITE)
-        return actor.tier is Tier.TIER1 and actor.organization_id == self.parent_id and actor.has(
-            Scope.REPORTS_REVIEW)
+            return (
+                actor.tier is Tier.TIER2 and actor.organization_id == self.partner_id and actor.has(Scope.REPORTS_WRITE)
+            )
+        return actor.tier is Tier.TIER1 and actor.organization_id == self.parent_id and actor.has(Scope.REPORTS_REVIEW)
 
     def offered(self, actor: Actor) -> set[str]:
         """What a front end may offer ``actor`` now: allowed from this status, and theirs to do."""
-        return {a for a in ("save", "submit", "approve", "reject")
-                if self.status in TABLE[a][0] and self.may(a, actor)}
+        return {a for a in ("save", "submit", "approve", "reject") if self.status in TABLE[a][0] and self.may(a, actor)}
 
     # --- refusals ---------------------------------------------------------------------------
 
-    def refusal(self, action: str, actor: Actor, version: int, note: str | None = None,
-                adjustments: Sequence[Wanted] = ()) -> list[Problem]:
+    def refusal(
+        self, action: str, actor: Actor, version: int, note: str | None = None, adjustments: Sequence[Wanted] = ()
+    ) -> list[Problem]:
         """The problems (code, line item, index) the action must be refused with; [] if it succeeds."""
         if not self.sees(actor):
             return [(ErrorCode.NOT_FOUND, None, None)]
@@ -185,8 +185,9 @@ class ReportModel:
                 line.chargeable, line.comment = new
         return changes
 
-    def regenerate(self, metered: dict[tuple[int, str], tuple[date | None, int, int, int]]) -> tuple[
-            bool, list[Change], list[tuple[int, str]]]:
+    def regenerate(
+        self, metered: dict[tuple[int, str], tuple[date | None, int, int, int]]
+    ) -> tuple[bool, list[Change], list[tuple[int, str]]]:
         """docs/contract.md §4 for an editable report: (regenerated?, dropped adjustments, new (customer, code) lines).
 
         ``metered`` holds the figures generation computes now, for the (customer, solution)
@@ -196,8 +197,9 @@ class ReportModel:
             return False, [], []
         by_pair = {(line.customer_id, line.code): line for line in self.lines.values()}
         mine = {pair: figures for pair, figures in metered.items() if pair[0] in self.customer_ids}
-        changed = [by_pair[pair] for pair, figures in mine.items()
-                   if pair in by_pair and by_pair[pair].figures != figures]
+        changed = [
+            by_pair[pair] for pair, figures in mine.items() if pair in by_pair and by_pair[pair].figures != figures
+        ]
         added = [pair for pair in mine if pair not in by_pair]
         dropped = []
         for line in changed:

@@ -36,9 +36,9 @@ from models import BillingReport, Customer, Organization, Solution
 from schema import ids
 from server.database_session import open_database
 from server.events.postgres_listener import APPLICATION_NAME
+from vocabulary.enums import Tier
 from workflow.access import tokens
 from workflow.core.actors import Actor
-from vocabulary.enums import Tier
 from workflow.core.periods import Month
 from workflow.generation.generate import generate_reports
 from workflow.usage.record import UsageRecord, record_usage
@@ -96,8 +96,9 @@ class Worker:
                 self.process.wait(timeout=5)
 
 
-def running_deployment(tmp_path_factory: pytest.TempPathFactory, name: str,
-                       worker_count: int = 2) -> Iterator[Deployment]:
+def running_deployment(
+    tmp_path_factory: pytest.TempPathFactory, name: str, worker_count: int = 2
+) -> Iterator[Deployment]:
     """A module's deployment (its fixture yields from this): started on TEST_DATABASE_URL's cluster, stopped after."""
     test_url = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/brtest")
     started = Deployment.start(test_url, tmp_path_factory.mktemp(name), worker_count=worker_count)
@@ -114,7 +115,7 @@ class Deployment:
     workers: list[Worker] = field(default_factory=list)
 
     @classmethod
-    def start(cls, test_url: str, log_dir: Path, worker_count: int = 2) -> "Deployment":
+    def start(cls, test_url: str, log_dir: Path, worker_count: int = 2) -> Deployment:
         """On the cluster of ``test_url``; the database is named after its own (CI drops leftovers by name)."""
         prefix = urlsplit(test_url).path.strip("/").replace("_{}", "").replace("{}", "") or "brtest"
         deployment = cls(database_url(test_url, f"{prefix}_live_{secrets.token_hex(4)}"), log_dir)
@@ -137,8 +138,14 @@ class Deployment:
         }
 
     def cli(self, *args: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=self.log_dir, env=self.env(),
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "server.cli", *args],
+            cwd=self.log_dir,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, f"billing-reports {' '.join(args)} failed: {done.stderr}"
         return done.stdout
 
@@ -149,7 +156,10 @@ class Deployment:
         with log_path.open("wb") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--workers", str(workers)],
-                cwd=self.log_dir, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
+                cwd=self.log_dir,
+                env=self.env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         worker = Worker(name, process, port, log_path)
         deadline = time.monotonic() + timeout
@@ -159,10 +169,10 @@ class Deployment:
             try:
                 with urllib.request.urlopen(f"{worker.http_url}/health", timeout=1):
                     return worker
-            except OSError:
+            except OSError as error:
                 if time.monotonic() > deadline:
                     worker.stop()
-                    raise RuntimeError(f"{name} did not answer within {timeout:.0f} s:\n{worker.log_tail()}")
+                    raise RuntimeError(f"{name} did not answer within {timeout:.0f} s:\n{worker.log_tail()}") from error
                 time.sleep(0.2)
 
     async def execute(self, statements: str) -> None:
@@ -181,15 +191,20 @@ class Deployment:
 
     async def listeners(self) -> list[str]:
         """The application names of the LISTEN connections open on the database now."""
-        rows = await self.fetch("SELECT application_name FROM pg_stat_activity "
-                              "WHERE datname = current_database() AND application_name LIKE $1",
-                              f"{APPLICATION_NAME} %")
+        rows = await self.fetch(
+            "SELECT application_name FROM pg_stat_activity "
+            "WHERE datname = current_database() AND application_name LIKE $1",
+            f"{APPLICATION_NAME} %",
+        )
         return sorted(r["application_name"] for r in rows)
 
     async def kill_listener(self, worker: Worker) -> int:
         """``pg_terminate_backend`` on the worker's LISTEN connection; how many were killed."""
-        rows = await self.fetch("SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity "
-                              "WHERE datname = current_database() AND application_name = $1", worker.listener_name)
+        rows = await self.fetch(
+            "SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity "
+            "WHERE datname = current_database() AND application_name = $1",
+            worker.listener_name,
+        )
         return sum(1 for r in rows if r["killed"])
 
     def stop(self) -> None:
@@ -243,9 +258,11 @@ async def seed_channel(db_url: str) -> Channel:
     month = Month.parse(f"{2020 + n // 12}-{n % 12 + 1:02d}")
     tag = secrets.token_hex(3)
     async with open_database(db_url):
+
         async def party(name: str, tier: Tier, parent: Party | None = None) -> Party:
-            org = await Organization.create(name=f"{name} {tag}", tier=tier,
-                                            parent_id=None if parent is None else parent.organization_id)
+            org = await Organization.create(
+                name=f"{name} {tag}", tier=tier, parent_id=None if parent is None else parent.organization_id
+            )
             issued = await tokens.issue_token(org, f"{name} user")
             actor = await tokens.authenticate(issued.token)
             assert actor is not None
@@ -261,8 +278,11 @@ async def seed_channel(db_url: str) -> Channel:
         for partner in (alpha, beta, gamma):
             customer = await Customer.create(name=f"{partner.name} customer", partner_id=partner.organization_id)
             for day in range(3):
-                records.append(UsageRecord(customer.id, code, (month.starts_on + timedelta(days=day)).isoformat(),
-                                           12, 10 + day, "2.5"))
+                records.append(
+                    UsageRecord(
+                        customer.id, code, (month.starts_on + timedelta(days=day)).isoformat(), 12, 10 + day, "2.5"
+                    )
+                )
         result = await record_usage(platform.actor, records)
         assert not result.problems, result.problems
         await generate_reports(platform.actor, month.label)

@@ -38,10 +38,15 @@ def serve_worker(deployment: Deployment, name: str, *, db_url: str | None = None
     return setup.serve(name)  # never setup.stop(): that would drop the deployment's database
 
 
-async def post(client: httpx.AsyncClient, party: Party, operation: str, timeout: float = 15.0,
-               **variables: Any) -> httpx.Response:
-    return await client.post("/graphql", json={"query": operation, "variables": variables},
-                             headers={"Authorization": f"Bearer {party.token}"}, timeout=timeout)
+async def post(
+    client: httpx.AsyncClient, party: Party, operation: str, timeout: float = 15.0, **variables: Any
+) -> httpx.Response:
+    return await client.post(
+        "/graphql",
+        json={"query": operation, "variables": variables},
+        headers={"Authorization": f"Bearer {party.token}"},
+        timeout=timeout,
+    )
 
 
 def error_codes(response: httpx.Response) -> list[str]:
@@ -77,8 +82,9 @@ async def rows_locked(deployment: Deployment, *report_ids: str) -> AsyncIterator
     connection = await asyncpg.connect(asyncpg_dsn(deployment.db_url), timeout=10)
     try:
         await connection.execute("BEGIN")
-        await connection.fetch("SELECT id FROM billing_report WHERE id = ANY($1::bigint[]) FOR UPDATE",
-                               [report_pk(r) for r in report_ids])
+        await connection.fetch(
+            "SELECT id FROM billing_report WHERE id = ANY($1::bigint[]) FOR UPDATE", [report_pk(r) for r in report_ids]
+        )
         held = HeldRows(connection, connection.get_server_pid())
         yield held
         await held.release()
@@ -95,8 +101,9 @@ async def lock_waiters(deployment: Deployment, count: int, timeout: float = 10.0
 
 
 async def _lock_waiter_count(deployment: Deployment) -> int:
-    rows = await deployment.fetch("SELECT count(*) AS n FROM pg_stat_activity "
-                                  "WHERE datname = current_database() AND wait_event_type = 'Lock'")
+    rows = await deployment.fetch(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
     return int(rows[0]["n"])
 
 

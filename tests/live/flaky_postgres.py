@@ -37,7 +37,7 @@ class FlakyPostgres:
         self._pipes: set[asyncio.StreamWriter] = set()
 
     @classmethod
-    def in_front_of(cls, db_url: str) -> "FlakyPostgres":
+    def in_front_of(cls, db_url: str) -> FlakyPostgres:
         parts = urlsplit(db_url)
         return cls(parts.hostname or "127.0.0.1", parts.port or 5432)
 
@@ -50,7 +50,7 @@ class FlakyPostgres:
 
     # --- control, from any thread --------------------------------------------------------
 
-    def start(self) -> "FlakyPostgres":
+    def start(self) -> FlakyPostgres:
         self._thread.start()
         self._call(self._listen())
         return self

@@ -32,14 +32,19 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
 
 @pytest_asyncio.fixture
 async def clients(deployment: Deployment) -> AsyncIterator[list[httpx.AsyncClient]]:
-    async with httpx.AsyncClient(base_url=deployment.workers[0].http_url, timeout=15) as first, \
-            httpx.AsyncClient(base_url=deployment.workers[1].http_url, timeout=15) as second:
+    async with (
+        httpx.AsyncClient(base_url=deployment.workers[0].http_url, timeout=15) as first,
+        httpx.AsyncClient(base_url=deployment.workers[1].http_url, timeout=15) as second,
+    ):
         yield [first, second]
 
 
 async def send(client: httpx.AsyncClient, party: Party, operation: str, **input: Any) -> dict[str, Any]:
-    response = await client.post("/graphql", json={"query": operation, "variables": {"input": input}},
-                                 headers={"Authorization": f"Bearer {party.token}"})
+    response = await client.post(
+        "/graphql",
+        json={"query": operation, "variables": {"input": input}},
+        headers={"Authorization": f"Bearer {party.token}"},
+    )
     body = response.json()
     assert response.status_code == 200, body
     return body
@@ -58,8 +63,10 @@ async def test_an_approval_through_one_worker_reaches_dashboards_on_both(
 ) -> None:
     first, second = deployment.workers
     alpha = channel.reports["Alpha"]
-    async with Dashboard.open(second.ws_url, channel.north.token) as on_second, \
-            Dashboard.open(first.ws_url, channel.north.token) as on_first:
+    async with (
+        Dashboard.open(second.ws_url, channel.north.token) as on_second,
+        Dashboard.open(first.ws_url, channel.north.token) as on_first,
+    ):
         there = await on_second.subscribe({"filter": {"period": channel.period}})
         here = await on_first.subscribe()
 
@@ -99,8 +106,10 @@ async def test_a_dashboard_of_another_tenant_hears_nothing(
     deployment: Deployment, channel: Channel, clients: list[httpx.AsyncClient]
 ) -> None:
     first, second = deployment.workers
-    async with Dashboard.open(second.ws_url, channel.south.token) as south, \
-            Dashboard.open(first.ws_url, channel.beta.token) as beta:
+    async with (
+        Dashboard.open(second.ws_url, channel.south.token) as south,
+        Dashboard.open(first.ws_url, channel.beta.token) as beta,
+    ):
         south_events = await south.subscribe()
         naming_alpha = await south.subscribe({"filter": {"partnerId": channel.alpha.id}})
         beta_events = await beta.subscribe()
@@ -149,9 +158,7 @@ async def resubscribe(dashboard: Dashboard, deadline: float) -> str:
         await asyncio.sleep(0.2)
 
 
-async def test_the_command_line_in_another_process_is_heard_too(
-    deployment: Deployment, channel: Channel
-) -> None:
+async def test_the_command_line_in_another_process_is_heard_too(deployment: Deployment, channel: Channel) -> None:
     first, _ = deployment.workers
     async with Dashboard.open(first.ws_url, channel.north.token) as north:
         events = await north.subscribe({"filter": {"period": channel.period}})
@@ -159,14 +166,11 @@ async def test_the_command_line_in_another_process_is_heard_too(
         await asyncio.to_thread(deployment.cli, "auto-submit", "--as-of", "2099-01-01T00:00:00Z")
 
         heard = [await north.next_event(events) for _ in range(2)]  # Alpha's and Beta's, overdue
-        assert {(e["action"], e["toStatus"], e["actor"]) for e in heard} == {
-            ("AUTO_SUBMITTED", "UNDER_REVIEW", None)}
+        assert {(e["action"], e["toStatus"], e["actor"]) for e in heard} == {("AUTO_SUBMITTED", "UNDER_REVIEW", None)}
         assert {e["report"]["id"] for e in heard} == {channel.reports["Alpha"], channel.reports["Beta"]}
 
 
-async def test_close_codes_and_the_limits_on_a_served_worker(
-    deployment: Deployment, channel: Channel
-) -> None:
+async def test_close_codes_and_the_limits_on_a_served_worker(deployment: Deployment, channel: Channel) -> None:
     worker: Worker = deployment.workers[0]
     async with Dashboard.connect(worker.ws_url) as no_token:
         await no_token.init({})
@@ -197,16 +201,18 @@ async def test_serve_runs_several_workers_on_postgresql_each_listening(
         async with asyncio.timeout(30):
             while len(await deployment.listeners()) < len(before) + 2:
                 await asyncio.sleep(0.2)
-        async with Dashboard.open(pair.ws_url, channel.north.token) as d1, \
-                Dashboard.open(pair.ws_url, channel.north.token) as d2, \
-                Dashboard.open(pair.ws_url, channel.north.token) as d3, \
-                Dashboard.open(pair.ws_url, channel.north.token) as d4:
+        async with (
+            Dashboard.open(pair.ws_url, channel.north.token) as d1,
+            Dashboard.open(pair.ws_url, channel.north.token) as d2,
+            Dashboard.open(pair.ws_url, channel.north.token) as d3,
+            Dashboard.open(pair.ws_url, channel.north.token) as d4,
+        ):
             dashboards = [d1, d2, d3, d4]  # spread by the kernel over the two workers
             subscriptions = [await d.subscribe() for d in dashboards]
 
             await act(clients[0], channel.beta, op.SUBMIT, reportId=channel.reports["Beta"], version=1)
 
-            for dashboard, events in zip(dashboards, subscriptions):
+            for dashboard, events in zip(dashboards, subscriptions, strict=True):
                 heard = await dashboard.next_event(events)
                 assert (heard["report"]["id"], heard["action"]) == (channel.reports["Beta"], "SUBMITTED")
     finally:

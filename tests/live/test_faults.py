@@ -59,8 +59,9 @@ def flaky_postgres(deployment: Deployment) -> Iterator[FlakyPostgres]:
 
 @pytest_asyncio.fixture
 async def worker_through_proxy(deployment: Deployment, flaky_postgres: FlakyPostgres) -> AsyncIterator[Worker]:
-    worker = await asyncio.to_thread(serve_worker, deployment, "through-proxy",
-                                     db_url=flaky_postgres.url_for(deployment.db_url))
+    worker = await asyncio.to_thread(
+        serve_worker, deployment, "through-proxy", db_url=flaky_postgres.url_for(deployment.db_url)
+    )
     try:
         yield worker
     finally:
@@ -68,6 +69,7 @@ async def worker_through_proxy(deployment: Deployment, flaky_postgres: FlakyPost
 
 
 # --- PostgreSQL restarted under traffic ----------------------------------------------------
+
 
 async def test_after_postgresql_restarts_under_traffic_the_same_worker_answers_again_by_itself(
     deployment: Deployment, channel: Channel, flaky_postgres: FlakyPostgres, worker_through_proxy: Worker
@@ -78,15 +80,18 @@ async def test_after_postgresql_restarts_under_traffic_the_same_worker_answers_a
         assert payload_of(await post(client, channel.alpha, op.REPORT_SUMMARY, id=alpha))["version"] == 1
 
         async with rows_locked(deployment, beta) as held:  # Beta's submit is in flight when PostgreSQL goes
-            cut_in_flight = asyncio.create_task(post(client, channel.beta, op.SUBMIT,
-                                                     input={"reportId": beta, "version": 1}))
+            cut_in_flight = asyncio.create_task(
+                post(client, channel.beta, op.SUBMIT, input={"reportId": beta, "version": 1})
+            )
             await lock_waiters(deployment, 1)
             went_down = time.monotonic()
             assert await asyncio.to_thread(flaky_postgres.go_down) >= 1
             # As in a real restart, PostgreSQL ends every session of the worker (not the test's lock).
-            await deployment.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                     f"WHERE datname = current_database() AND pid NOT IN "
-                                     f"(pg_backend_pid(), {held.pid})")
+            await deployment.execute(
+                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                f"WHERE datname = current_database() AND pid NOT IN "
+                f"(pg_backend_pid(), {held.pid})"
+            )
 
             during = await asyncio.gather(
                 cut_in_flight,
@@ -121,20 +126,27 @@ async def test_after_postgresql_restarts_under_traffic_the_same_worker_answers_a
 
 # --- a saturated pool ----------------------------------------------------------------------
 
+
 async def test_a_request_finding_every_pool_connection_in_use_gets_service_busy_within_the_pool_timeout(
     deployment: Deployment, channel: Channel
 ) -> None:
-    worker = await asyncio.to_thread(serve_worker, deployment, "small-pool", BILLING_REPORTS_POOL_SIZE="2",
-                                     BILLING_REPORTS_POOL_TIMEOUT_SECONDS=str(POOL_TIMEOUT))
+    worker = await asyncio.to_thread(
+        serve_worker,
+        deployment,
+        "small-pool",
+        BILLING_REPORTS_POOL_SIZE="2",
+        BILLING_REPORTS_POOL_TIMEOUT_SECONDS=str(POOL_TIMEOUT),
+    )
     alpha, beta, gamma = (channel.reports[name] for name in ("Alpha", "Beta", "Gamma"))
     gamma_before = await report_state(deployment, gamma)
     try:
         async with httpx.AsyncClient(base_url=worker.http_url) as client:
             async with rows_locked(deployment, alpha, beta) as held:
                 # Each submit holds one of the two connections, its transaction waiting on the lock.
-                holding = [asyncio.create_task(post(client, party, op.SUBMIT,
-                                                    input={"reportId": report, "version": 1}))
-                           for party, report in ((channel.alpha, alpha), (channel.beta, beta))]
+                holding = [
+                    asyncio.create_task(post(client, party, op.SUBMIT, input={"reportId": report, "version": 1}))
+                    for party, report in ((channel.alpha, alpha), (channel.beta, beta))
+                ]
                 await lock_waiters(deployment, 2)
 
                 started = time.monotonic()
@@ -159,6 +171,7 @@ async def test_a_request_finding_every_pool_connection_in_use_gets_service_busy_
 
 # --- SIGTERM -------------------------------------------------------------------------------
 
+
 async def test_on_sigterm_a_worker_refuses_new_connections_finishes_the_request_in_flight_and_exits(
     deployment: Deployment, channel: Channel
 ) -> None:
@@ -166,8 +179,9 @@ async def test_on_sigterm_a_worker_refuses_new_connections_finishes_the_request_
     alpha = channel.reports["Alpha"]
     try:
         async with httpx.AsyncClient(base_url=worker.http_url) as client, rows_locked(deployment, alpha) as held:
-            in_flight = asyncio.create_task(post(client, channel.alpha, op.SUBMIT,
-                                                 input={"reportId": alpha, "version": 1}))
+            in_flight = asyncio.create_task(
+                post(client, channel.alpha, op.SUBMIT, input={"reportId": alpha, "version": 1})
+            )
             await lock_waiters(deployment, 1)
 
             worker.process.send_signal(signal.SIGTERM)
@@ -191,14 +205,14 @@ async def test_on_sigterm_a_worker_refuses_new_connections_finishes_the_request_
 async def test_on_sigterm_a_request_outlasting_the_grace_period_is_rolled_back(
     deployment: Deployment, channel: Channel
 ) -> None:
-    worker = await asyncio.to_thread(serve_worker, deployment, "impatient",
-                                     BILLING_REPORTS_SHUTDOWN_GRACE_SECONDS="1")
+    worker = await asyncio.to_thread(serve_worker, deployment, "impatient", BILLING_REPORTS_SHUTDOWN_GRACE_SECONDS="1")
     beta = channel.reports["Beta"]
     before = await report_state(deployment, beta)
     try:
         async with httpx.AsyncClient(base_url=worker.http_url) as client, rows_locked(deployment, beta):
-            in_flight = asyncio.create_task(post(client, channel.beta, op.SUBMIT,
-                                                 input={"reportId": beta, "version": 1}))
+            in_flight = asyncio.create_task(
+                post(client, channel.beta, op.SUBMIT, input={"reportId": beta, "version": 1})
+            )
             await lock_waiters(deployment, 1)
             worker.process.send_signal(signal.SIGTERM)
             signalled = time.monotonic()
@@ -224,4 +238,3 @@ async def refused_connections(worker: Worker, timeout: float) -> None:
         writer.close()
         assert time.monotonic() < deadline, "the worker still accepts connections after SIGTERM"
         await asyncio.sleep(0.05)
-

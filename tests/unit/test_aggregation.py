@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workflow.core.aggregation import DayUsage, LineFigures, aggregate, peak_credits_day, percentile_85_day
 from vocabulary.enums import AggregationRule
+from workflow.core.aggregation import DayUsage, LineFigures, aggregate, peak_credits_day, percentile_85_day
 
 PEAK, P85, SUM = AggregationRule.PEAK_CREDITS_DAY, AggregationRule.PERCENTILE_85_DAY, AggregationRule.DAILY_SUM
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from workflow.core.auto_approval import ApprovalCandidate, may_auto_approve
 from vocabulary.enums import ReportStatus
+from workflow.core.auto_approval import ApprovalCandidate, may_auto_approve
 
 READY = ApprovalCandidate(ReportStatus.UNDER_REVIEW, auto_approve=True, lowered_lines=0, rejected_before=False)
 

@@ -33,13 +33,38 @@ def test_a_decimal_with_at_most_four_places_is_stored_exactly(text: str, e4: int
 @pytest.mark.parametrize(
     "text",
     [
-        "1e3", "1E-4", "1e2",  # exponents
-        "-0", "-1", "+1", "-0.0001",  # signs, even of zero
-        " 1", "1 ", "  12.5\n", "1 000",  # spaces around or inside
-        "1_000", "1,5", "1,000.5",  # separators
-        "١٢", "١٢.٥", "１２", "১২",  # Arabic-Indic, full-width, Bengali digits
-        "NaN", "nan", "sNaN", "Infinity", "inf", "-inf",  # not numbers
-        ".5", "5.", "",  "   ", "abc", "12.5.1", "0x10", "½",  # not digits, point, digits
+        "1e3",
+        "1E-4",
+        "1e2",  # exponents
+        "-0",
+        "-1",
+        "+1",
+        "-0.0001",  # signs, even of zero
+        " 1",
+        "1 ",
+        "  12.5\n",
+        "1 000",  # spaces around or inside
+        "1_000",
+        "1,5",
+        "1,000.5",  # separators
+        "١٢",
+        "١٢.٥",
+        "１２",
+        "১২",  # Arabic-Indic, full-width, Bengali digits
+        "NaN",
+        "nan",
+        "sNaN",
+        "Infinity",
+        "inf",
+        "-inf",  # not numbers
+        ".5",
+        "5.",
+        "",
+        "   ",
+        "abc",
+        "12.5.1",
+        "0x10",
+        "½",  # not digits, point, digits
     ],
 )
 def test_only_plain_decimal_notation_is_accepted(text: str) -> None:

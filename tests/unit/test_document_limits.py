@@ -31,8 +31,13 @@ def expand(node: SelectionSetNode | None, fragments: dict[str, SelectionSetNode]
     fields: list[Expanded] = []
     for selection in node.selections:
         if isinstance(selection, FieldNode):
-            fields.append(Expanded((selection.alias or selection.name).value, selection.alias is not None,
-                                   tuple(expand(selection.selection_set, fragments))))
+            fields.append(
+                Expanded(
+                    (selection.alias or selection.name).value,
+                    selection.alias is not None,
+                    tuple(expand(selection.selection_set, fragments)),
+                )
+            )
         elif isinstance(selection, FragmentSpreadNode):
             fields.extend(expand(fragments[selection.name.value], fragments))
         elif isinstance(selection, InlineFragmentNode):
@@ -58,16 +63,21 @@ def repeats(fields: list[Expanded] | tuple[Expanded, ...]) -> int:
     by_key: dict[str, list[Expanded]] = {}
     for f in fields:
         by_key.setdefault(f.key, []).append(f)
-    here = sum(len(group) * (len(group) - 1) // 2 * (1 + max(count(f.children) for f in group))
-               for group in by_key.values())
+    here = sum(
+        len(group) * (len(group) - 1) // 2 * (1 + max(count(f.children) for f in group)) for group in by_key.values()
+    )
     return here + sum(repeats(f.children) for f in fields)
 
 
 def plainly(document: DocumentNode) -> Size:
     fragments = {d.name.value: d.selection_set for d in document.definitions if d.kind == "fragment_definition"}
     operations = [expand(d.selection_set, fragments) for d in document.definitions if d.kind == "operation_definition"]
-    return Size(sum(count(o) for o in operations), max(levels(o) for o in operations),
-                sum(aliases(o) for o in operations), sum(repeats(o) for o in operations))
+    return Size(
+        sum(count(o) for o in operations),
+        max(levels(o) for o in operations),
+        sum(aliases(o) for o in operations),
+        sum(repeats(o) for o in operations),
+    )
 
 
 @st.composite

@@ -9,13 +9,14 @@ import pytest
 
 from server.events.hub import EventHub
 from vocabulary.enums import ReportEventAction, ReportStatus
-from workflow.events.messages import ReportEventMessage
 from workflow.events.live import EventsInterrupted, EventsUnavailable, LiveEvent
+from workflow.events.messages import ReportEventMessage
 
 
 def message(entry_id: int, partner_id: int = 20) -> ReportEventMessage:
-    return ReportEventMessage(entry_id, 7, partner_id, 10, "2026-10", ReportEventAction.SAVED,
-                              ReportStatus.PREPARING, entry_id + 1)
+    return ReportEventMessage(
+        entry_id, 7, partner_id, 10, "2026-10", ReportEventAction.SAVED, ReportStatus.PREPARING, entry_id + 1
+    )
 
 
 def hub(queue_size: int = 1000) -> EventHub:

@@ -11,8 +11,9 @@ from workflow.reads.views import LineView
 
 
 def _line(line_id: int) -> LineView:
-    return LineView(line_id, 1, 1, "c", "EPP", "s", "u", AggregationRule.PEAK_CREDITS_DAY, "s", "u",
-                    None, 1, 1, 0, 1, 0, None)
+    return LineView(
+        line_id, 1, 1, "c", "EPP", "s", "u", AggregationRule.PEAK_CREDITS_DAY, "s", "u", None, 1, 1, 0, 1, 0, None
+    )
 
 
 @pytest.mark.parametrize("line_id", [1, 9, 10, 12345, 2**31 - 1])

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from workflow.core.actors import SYSTEM, Actor, ReportOwnership
 from vocabulary.enums import ReportAction, ReportStatus, Scope, Tier
+from workflow.core.actors import SYSTEM, Actor, ReportOwnership
 from workflow.core.errors import Forbidden, InvalidTransition
 from workflow.core.machine import OFFERED_ACTIONS, ReportSubject, available_actions, fire
 

@@ -5,22 +5,33 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from workflow.core.actors import SYSTEM, Actor
 from vocabulary.enums import ReportEventAction, ReportStatus, Scope, Tier
-from workflow.events.messages import MAX_PAYLOAD_BYTES, MalformedEvent, ReportEventMessage
+from workflow.core.actors import SYSTEM, Actor
 from workflow.events.live import EventCriteria
+from workflow.events.messages import MAX_PAYLOAD_BYTES, MalformedEvent, ReportEventMessage
 
 TIER1, OTHER_TIER1, TIER2, OTHER_TIER2 = 10, 11, 20, 21
 
 MESSAGE = ReportEventMessage(
-    entry_id=41, report_id=7, partner_id=TIER2, parent_id=TIER1, period="2026-10",
-    action=ReportEventAction.APPROVED, status=ReportStatus.APPROVED, version=4,
+    entry_id=41,
+    report_id=7,
+    partner_id=TIER2,
+    parent_id=TIER1,
+    period="2026-10",
+    action=ReportEventAction.APPROVED,
+    status=ReportStatus.APPROVED,
+    version=4,
 )
 
 
 def actor(tier: Tier, organization_id: int) -> Actor:
-    return Actor(principal_id=1, principal_name="someone", organization_id=organization_id, tier=tier,
-                 scopes=frozenset({Scope.REPORTS_READ}))
+    return Actor(
+        principal_id=1,
+        principal_name="someone",
+        organization_id=organization_id,
+        tier=tier,
+        scopes=frozenset({Scope.REPORTS_READ}),
+    )
 
 
 def test_a_message_survives_encoding() -> None:
@@ -30,29 +41,52 @@ def test_a_message_survives_encoding() -> None:
 
 def test_a_message_decodes_from_postgresql_json_build_object_text() -> None:
     # json_build_object(...)::text puts spaces around the colons.
-    text = ('{"entry" : 41, "report" : 7, "partner" : 20, "parent" : 10, "period" : "2026-10", '
-            '"action" : "APPROVED", "status" : "APPROVED", "version" : 4}')
+    text = (
+        '{"entry" : 41, "report" : 7, "partner" : 20, "parent" : 10, "period" : "2026-10", '
+        '"action" : "APPROVED", "status" : "APPROVED", "version" : 4}'
+    )
     assert ReportEventMessage.decode(text) == MESSAGE
 
 
 def test_a_message_carries_ids_and_stays_far_under_the_notify_limit() -> None:
     biggest = ReportEventMessage(
-        entry_id=2**63 - 1, report_id=2**63 - 1, partner_id=2**31 - 1, parent_id=2**31 - 1, period="2999-12",
-        action=ReportEventAction.AUTO_SUBMITTED, status=ReportStatus.UNDER_REVIEW, version=2**31 - 1,
+        entry_id=2**63 - 1,
+        report_id=2**63 - 1,
+        partner_id=2**31 - 1,
+        parent_id=2**31 - 1,
+        period="2999-12",
+        action=ReportEventAction.AUTO_SUBMITTED,
+        status=ReportStatus.UNDER_REVIEW,
+        version=2**31 - 1,
     )
     payload = biggest.encode()
     assert len(payload.encode()) < 400 < MAX_PAYLOAD_BYTES
-    assert set(orjson.loads(payload)) == {"entry", "report", "partner", "parent", "period", "action", "status",
-                                          "version"}
+    assert set(orjson.loads(payload)) == {
+        "entry",
+        "report",
+        "partner",
+        "parent",
+        "period",
+        "action",
+        "status",
+        "version",
+    }
 
 
-@pytest.mark.parametrize("payload", [
-    "", "not json", "[]", "{}", '{"entry": 1}',
-    MESSAGE.encode().replace('"APPROVED"', '"SHREDDED"', 1),
-    MESSAGE.encode().replace('"entry":41', '"entry":"41"'),
-    MESSAGE.encode().replace('"entry":41', '"entry":-1'),
-    MESSAGE.encode().replace('"entry":41', '"entry":true'),
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "",
+        "not json",
+        "[]",
+        "{}",
+        '{"entry": 1}',
+        MESSAGE.encode().replace('"APPROVED"', '"SHREDDED"', 1),
+        MESSAGE.encode().replace('"entry":41', '"entry":"41"'),
+        MESSAGE.encode().replace('"entry":41', '"entry":-1'),
+        MESSAGE.encode().replace('"entry":41', '"entry":true'),
+    ],
+)
 def test_anything_else_on_the_channel_is_refused_as_malformed(payload: str) -> None:
     with pytest.raises(MalformedEvent):
         ReportEventMessage.decode(payload)

@@ -29,8 +29,7 @@ def test_a_step_that_keeps_the_status_stamps_nothing(status: ReportStatus) -> No
     assert step_stamps(status, status, NOW) == {}
 
 
-@pytest.mark.parametrize(("trigger", "sources", "target"),
-                         [(t, s, d) for t, (s, d) in TRANSITIONS.items()])
+@pytest.mark.parametrize(("trigger", "sources", "target"), [(t, s, d) for t, (s, d) in TRANSITIONS.items()])
 def test_every_transition_of_the_machine_has_its_stamps_defined(
     trigger: str, sources: list[ReportStatus], target: ReportStatus | None
 ) -> None:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from models import ApiToken, Organization, Principal
-from workflow.core.actors import Actor
 from vocabulary.enums import Scope, Tier
+from workflow.core.actors import Actor
 from workflow.core.errors import ErrorCode, InvalidInput, Problem
 from workflow.core.scopes import beyond_tier, scopes_of_tier
 from workflow.database.sql import as_datetime, connection, read
@@ -46,8 +46,9 @@ async def issue_token(
     beyond = beyond_tier(tier, chosen)
     if beyond:
         names = ", ".join(s.value for s in beyond)
-        raise InvalidInput([Problem(ErrorCode.INVALID_INPUT, f"a {tier.value} token cannot have {names}",
-                                    field="scopes")])
+        raise InvalidInput(
+            [Problem(ErrorCode.INVALID_INPUT, f"a {tier.value} token cannot have {names}", field="scopes")]
+        )
     principal = await Principal.create(name=principal_name, organization_id=organization.id)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     await ApiToken.create(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from tortoise.expressions import Q
 
-from workflow.core.actors import Actor
 from vocabulary.enums import Tier
+from workflow.core.actors import Actor
 
 NOTHING = Q(id__in=[])
 

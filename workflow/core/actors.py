@@ -29,9 +29,7 @@ class Actor:
 
 
 # The service itself (deadlines, auto-approval): no principal, no organization.
-SYSTEM = Actor(
-    principal_id=None, principal_name="system", organization_id=None, tier=None, scopes=frozenset()
-)
+SYSTEM = Actor(principal_id=None, principal_name="system", organization_id=None, tier=None, scopes=frozenset())
 
 
 @dataclass(frozen=True, slots=True)

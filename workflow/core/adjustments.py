@@ -69,14 +69,24 @@ def plan_adjustments(lines: dict[int, LineState], adjustments: list[Adjustment])
         line = lines.get(adj.line_item_id)
         if line is None:
             problems.append(
-                Problem(ErrorCode.UNKNOWN_LINE_ITEM, "no such line item in this report",
-                        field="lineItemId", line_item_id=adj.line_item_id, index=index)
+                Problem(
+                    ErrorCode.UNKNOWN_LINE_ITEM,
+                    "no such line item in this report",
+                    field="lineItemId",
+                    line_item_id=adj.line_item_id,
+                    index=index,
+                )
             )
             continue
         if adj.line_item_id in seen:
             problems.append(
-                Problem(ErrorCode.INVALID_INPUT, "the same line item is adjusted twice",
-                        field="lineItemId", line_item_id=adj.line_item_id, index=index)
+                Problem(
+                    ErrorCode.INVALID_INPUT,
+                    "the same line item is adjusted twice",
+                    field="lineItemId",
+                    line_item_id=adj.line_item_id,
+                    index=index,
+                )
             )
             continue
         seen.add(adj.line_item_id)
@@ -87,8 +97,7 @@ def plan_adjustments(lines: dict[int, LineState], adjustments: list[Adjustment])
             continue
         if (adj.chargeable_units, comment) != (line.chargeable_units, line.comment):
             changes.append(
-                LineChange(line.line_item_id, line.chargeable_units, adj.chargeable_units,
-                           line.comment, comment)
+                LineChange(line.line_item_id, line.chargeable_units, adj.chargeable_units, line.comment, comment)
             )
     if problems:
         raise InvalidInput(problems)
@@ -101,23 +110,24 @@ def _check(line: LineState, chargeable: int, comment: str | None, index: int) ->
         return Problem(
             ErrorCode.CHARGEABLE_OUT_OF_RANGE,
             f"chargeable units must be between 0 and the used units ({line.used_units})",
-            field="chargeableUnits", **where,
+            field="chargeableUnits",
+            **where,
         )
     if comment is not None and len(comment) > MAX_COMMENT_LENGTH:
         return Problem(
             ErrorCode.COMMENT_TOO_LONG,
             f"a comment is at most {MAX_COMMENT_LENGTH} characters",
-            field="comment", **where,
+            field="comment",
+            **where,
         )
     if comment is not None and not is_storable(comment):
-        return Problem(
-            ErrorCode.INVALID_INPUT, "a comment may not contain a NUL character", field="comment", **where
-        )
+        return Problem(ErrorCode.INVALID_INPUT, "a comment may not contain a NUL character", field="comment", **where)
     if chargeable < line.used_units and comment is None:
         return Problem(
             ErrorCode.COMMENT_REQUIRED,
             "lowering chargeable units needs a comment",
-            field="comment", **where,
+            field="comment",
+            **where,
         )
     return None
 

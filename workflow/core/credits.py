@@ -23,8 +23,10 @@ QUANTUM = Decimal("0.0001")
 MAX_CREDITS = Decimal("10000000000000")
 # [0-9] is ASCII only, unlike \d, which also matches other scripts' digits.
 _PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
-_NOTATION = 'allocated credits must be written as a plain decimal number such as "12.5" ' \
+_NOTATION = (
+    'allocated credits must be written as a plain decimal number such as "12.5" '
     "(ASCII digits and an optional point: no sign, exponent, spaces or separators)"
+)
 
 
 class CreditsError(ValueError):

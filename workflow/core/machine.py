@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from transitions import Machine, MachineError
 
-from workflow.core.actors import Actor, ReportOwnership, Role, role_of
 from vocabulary.enums import ReportAction, ReportStatus, Scope
+from workflow.core.actors import Actor, ReportOwnership, Role, role_of
 from workflow.core.errors import Forbidden, InvalidTransition
 
 P, U, R, A = (
@@ -122,15 +122,11 @@ def move(trigger: str, subject: ReportSubject) -> ReportStatus:
     try:
         MACHINE.events[trigger].trigger(subject)
     except MachineError:
-        raise InvalidTransition(
-            f"a report that is {subject.status.value} cannot be {_past(trigger)}"
-        ) from None
+        raise InvalidTransition(f"a report that is {subject.status.value} cannot be {_past(trigger)}") from None
     return subject.status
 
 
-def available_actions(
-    status: ReportStatus, ownership: ReportOwnership, actor: Actor
-) -> list[ReportAction]:
+def available_actions(status: ReportStatus, ownership: ReportOwnership, actor: Actor) -> list[ReportAction]:
     return [
         action
         for action, trigger in OFFERED_ACTIONS.items()

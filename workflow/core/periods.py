@@ -20,7 +20,7 @@ class Month:
     month: int
 
     @classmethod
-    def parse(cls, label: str) -> "Month":
+    def parse(cls, label: str) -> Month:
         match = _LABEL.match(label.strip()) if isinstance(label, str) else None
         if not match:
             raise PeriodError(f"a period is written YYYY-MM, e.g. 2026-10; got {label!r}")
@@ -30,7 +30,7 @@ class Month:
         return cls(year, month)
 
     @classmethod
-    def of(cls, day: date) -> "Month":
+    def of(cls, day: date) -> Month:
         return cls(day.year, day.month)
 
     @property
@@ -45,8 +45,8 @@ class Month:
     def ends_on(self) -> date:
         return date(self.year, self.month, monthrange(self.year, self.month)[1])
 
-    def previous(self) -> "Month":
+    def previous(self) -> Month:
         return Month(self.year - 1, 12) if self.month == 1 else Month(self.year, self.month - 1)
 
-    def next(self) -> "Month":
+    def next(self) -> Month:
         return Month(self.year + 1, 1) if self.month == 12 else Month(self.year, self.month + 1)

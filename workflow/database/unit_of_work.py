@@ -35,9 +35,9 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 from tortoise.transactions import in_transaction
 
+from workflow.database.sql import connection, fetch, is_postgres
 from workflow.events import messages as events
 from workflow.events.messages import ReportEventMessage
-from workflow.database.sql import connection, fetch, is_postgres
 
 
 class BareTransaction(RuntimeError):

@@ -26,10 +26,9 @@ from typing import Any, Protocol
 
 from workflow.core.actors import SYSTEM, Actor, can_see
 from workflow.events.messages import ReportEventMessage
-from workflow.reads.reports import visible_report
-from workflow.reads.views import ReportView
 from workflow.reads.contents import visible_event
-from workflow.reads.views import EventView
+from workflow.reads.reports import visible_report
+from workflow.reads.views import EventView, ReportView
 
 
 class EventsInterrupted(Exception):
@@ -49,7 +48,7 @@ class LoadedEvent:
 class LiveEvent:
     """One committed event as a worker fans it out: its message, and one shared load."""
 
-    __slots__ = ("message", "memo", "_load")
+    __slots__ = ("_load", "memo", "message")
 
     def __init__(self, message: ReportEventMessage) -> None:
         self.message = message

@@ -29,8 +29,8 @@ from typing import Any
 
 import orjson
 
-from workflow.core.actors import ReportOwnership
 from vocabulary.enums import ReportEventAction, ReportStatus
+from workflow.core.actors import ReportOwnership
 
 CHANNEL = "report_events"
 # PostgreSQL refuses a NOTIFY payload of 8,000 bytes or more.
@@ -61,9 +61,14 @@ class ReportEventMessage:
     def encode(self) -> str:
         payload = orjson.dumps(
             {
-                "entry": self.entry_id, "report": self.report_id, "partner": self.partner_id,
-                "parent": self.parent_id, "period": self.period, "action": self.action.value,
-                "status": self.status.value, "version": self.version,
+                "entry": self.entry_id,
+                "report": self.report_id,
+                "partner": self.partner_id,
+                "parent": self.parent_id,
+                "period": self.period,
+                "action": self.action.value,
+                "status": self.status.value,
+                "version": self.version,
             }
         ).decode()
         if len(payload.encode()) >= MAX_PAYLOAD_BYTES:  # cannot happen with IDs only; say so if it does
@@ -71,7 +76,7 @@ class ReportEventMessage:
         return payload
 
     @classmethod
-    def decode(cls, payload: str | bytes) -> "ReportEventMessage":
+    def decode(cls, payload: str | bytes) -> ReportEventMessage:
         try:
             data = orjson.loads(payload)
             return cls.from_row(data)
@@ -79,7 +84,7 @@ class ReportEventMessage:
             raise MalformedEvent(f"not a report event: {str(payload)[:200]!r}") from error
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "ReportEventMessage":
+    def from_row(cls, row: dict[str, Any]) -> ReportEventMessage:
         """From the columns of ``MESSAGE_ROWS`` (the same names as the JSON keys)."""
         parent = row["parent"]
         return cls(
@@ -95,7 +100,7 @@ class ReportEventMessage:
 
 
 def _positive(value: Any) -> int:
-    if type(value) is not int or value <= 0:  # noqa: E721 - bool is an int, and not an id
+    if type(value) is not int or value <= 0:
         raise ValueError(f"{value!r} is not an id")
     return value
 
@@ -163,5 +168,5 @@ def deliver_locally(messages: Sequence[ReportEventMessage]) -> None:
     for listener in list(local_listeners):
         try:
             listener(messages)
-        except Exception:  # noqa: BLE001 - see the docstring
+        except Exception:
             log.exception("a local report event listener failed")

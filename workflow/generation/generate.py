@@ -21,17 +21,17 @@ from datetime import UTC, datetime
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models import BillingPeriod, BillingReport, LineItem
-from workflow.generation import sql as q
+from vocabulary.enums import EDITABLE_STATUSES, ReportEventAction, ReportStatus, Scope
 from workflow.core.actors import Actor, is_platform_with
 from workflow.core.adjustments import LineChange, keeps_adjustment
 from workflow.core.deadlines import DEFAULT_DEADLINE_DAYS, report_deadline
-from vocabulary.enums import EDITABLE_STATUSES, ReportEventAction, ReportStatus, Scope
 from workflow.core.errors import Forbidden, InvalidTransition, VersionConflict
 from workflow.core.periods import Month
-from workflow.events.messages import NEW_REPORTS_OF_PERIOD
-from workflow.reports.steps import begin_step, finish_step
 from workflow.database.sql import as_date, fetch, run
 from workflow.database.unit_of_work import UnitOfWork, unit_of_work
+from workflow.events.messages import NEW_REPORTS_OF_PERIOD
+from workflow.generation import sql as q
+from workflow.reports.steps import begin_step, finish_step
 
 # Figures of a line that regeneration compares and replaces.
 _FIGURES = ("reference_day", "provisioned_units", "used_units", "credits_e4")
@@ -44,9 +44,7 @@ class GenerationResult:
     regenerated_count: int
 
 
-async def generate_reports(
-    actor: Actor, period_label: str, now: datetime | None = None
-) -> GenerationResult:
+async def generate_reports(actor: Actor, period_label: str, now: datetime | None = None) -> GenerationResult:
     """Create the period's missing reports and regenerate its editable ones."""
     if not is_platform_with(actor, Scope.REPORTS_GENERATE):
         raise Forbidden("only the platform, with the reports:generate scope, generates reports")
@@ -71,9 +69,7 @@ async def _period(conn: BaseDBAsyncClient, month: Month) -> BillingPeriod:
     return period
 
 
-async def _create_missing(
-    work: UnitOfWork, period: BillingPeriod, month: Month, actor: Actor, now: datetime
-) -> int:
+async def _create_missing(work: UnitOfWork, period: BillingPeriod, month: Month, actor: Actor, now: datetime) -> int:
     conn, postgres = work.conn, work.postgres
     if postgres:
         # The same figures, faster (see generation_sql): aggregated first, on their own.
@@ -83,8 +79,11 @@ async def _create_missing(
         partners = await fetch(conn, q.PARTNERS_WITH_FIGURES_POSTGRES, period_id=period.id)
     else:
         partners = await fetch(
-            conn, q.PARTNERS_WITHOUT_REPORT,
-            period_id=period.id, starts_on=month.starts_on, ends_on=month.ends_on,
+            conn,
+            q.PARTNERS_WITHOUT_REPORT,
+            period_id=period.id,
+            starts_on=month.starts_on,
+            ends_on=month.ends_on,
         )
     if not partners:
         return 0
@@ -96,9 +95,7 @@ async def _create_missing(
                 status=ReportStatus.PREPARING,
                 version=0,
                 generated_at=now,
-                submission_deadline=report_deadline(
-                    month, now.date(), p["deadline_days"] or DEFAULT_DEADLINE_DAYS
-                ),
+                submission_deadline=report_deadline(month, now.date(), p["deadline_days"] or DEFAULT_DEADLINE_DAYS),
             )
             for p in partners
         ],
@@ -107,19 +104,24 @@ async def _create_missing(
     if postgres:
         await run(conn, q.INSERT_LINES_FROM_PERIOD_FIGURES, period_id=period.id)
     else:
-        await run(conn, q.INSERT_LINES_OF_NEW_REPORTS,
-                  period_id=period.id, starts_on=month.starts_on, ends_on=month.ends_on)
-    await run(conn, q.INSERT_GENERATED_ENTRIES, period_id=period.id, occurred_at=now,
-              principal_id=actor.principal_id, organization_id=actor.organization_id)
+        await run(
+            conn, q.INSERT_LINES_OF_NEW_REPORTS, period_id=period.id, starts_on=month.starts_on, ends_on=month.ends_on
+        )
+    await run(
+        conn,
+        q.INSERT_GENERATED_ENTRIES,
+        period_id=period.id,
+        occurred_at=now,
+        principal_id=actor.principal_id,
+        organization_id=actor.organization_id,
+    )
     # Their events, set-based too (one statement), while the new reports are at version 0.
     await work.publish_entries(NEW_REPORTS_OF_PERIOD, period_id=period.id)
     await run(conn, q.FINISH_NEW_REPORTS, period_id=period.id)
     return len(partners)
 
 
-async def _regenerate_editable(
-    work: UnitOfWork, period: BillingPeriod, actor: Actor, now: datetime
-) -> int:
+async def _regenerate_editable(work: UnitOfWork, period: BillingPeriod, actor: Actor, now: datetime) -> int:
     conn = work.conn
     editable = BillingReport.filter(period_id=period.id, status__in=list(EDITABLE_STATUSES)).using_db(conn)
     if work.postgres:
@@ -128,8 +130,9 @@ async def _regenerate_editable(
     reports = await editable.select_related("partner")
     if not reports:
         return 0
-    fresh = await fetch(conn, q.FIGURES_OF_EDITABLE_REPORTS,
-                        period_id=period.id, starts_on=period.starts_on, ends_on=period.ends_on)
+    fresh = await fetch(
+        conn, q.FIGURES_OF_EDITABLE_REPORTS, period_id=period.id, starts_on=period.starts_on, ends_on=period.ends_on
+    )
     by_report: dict[int, list[dict]] = {}
     for row in fresh:
         row["reference_day"] = as_date(row["reference_day"])
@@ -212,4 +215,3 @@ def _new_line(report_id: int, row: dict) -> LineItem:
         credits_e4=row["credits_e4"],
         comment=None,
     )
-

@@ -81,6 +81,7 @@ WHERE o.tier = 'TIER2'
       WHERE c.partner_id = o.id AND u.day >= :starts_on AND u.day <= :ends_on)
 """
 
+
 # New reports are created at version 0 ("being generated"); their lines and their
 # GENERATED entries are inserted by these statements, then they become version 1.
 def _insert_lines_of_new_reports(figures: str, order_by: str = "") -> str:

@@ -13,12 +13,12 @@ first and not paged (a report has a handful of steps).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
 from typing import Any
 
 from models import HistoryEntry, HistoryLineChange
-from workflow.core.actors import Actor, can_see
 from vocabulary.enums import AggregationRule, ReportEventAction, ReportStatus, Tier
+from workflow.core.actors import Actor, can_see
+from workflow.database.sql import as_date, connection, read
 from workflow.reads.reports import id_params, report_of_row, reports_by_id_sql, visible_reports_by_id
 from workflow.reads.views import (
     ChangeView,
@@ -30,8 +30,6 @@ from workflow.reads.views import (
     ReportView,
     Totals,
 )
-from workflow.database.sql import as_date, connection, read
-
 
 # --- line items ----------------------------------------------------------------------------
 
@@ -43,9 +41,12 @@ _LINE_COLUMNS = """li.id, li.report_id, li.customer_id, c.name AS customer_name,
            li.over_provisioned_units, li.chargeable_units, li.credits_e4, li.comment"""
 
 # Several reports: each report's lines numbered after the cursor, the first ``limit`` kept.
-_LINES = """
+_LINES = (
+    """
 SELECT * FROM (
-    SELECT """ + _LINE_COLUMNS + """,
+    SELECT """
+    + _LINE_COLUMNS
+    + """,
            COUNT(*) OVER (PARTITION BY li.report_id) AS total_count,
            SUM(CASE WHEN li.id > :after THEN 1 ELSE 0 END)
                OVER (PARTITION BY li.report_id ORDER BY li.id ROWS UNBOUNDED PRECEDING) AS position
@@ -57,11 +58,15 @@ SELECT * FROM (
 WHERE numbered.id > :after AND numbered.position <= :limit
 ORDER BY numbered.report_id, numbered.id
 """
+)
 
 # One report (a report screen): the page read up to its limit, the count in a subquery (the
 # window functions above number every line, which a 1,000-line report feels on every page).
-_LINES_OF_ONE_REPORT = """
-SELECT """ + _LINE_COLUMNS + """,
+_LINES_OF_ONE_REPORT = (
+    """
+SELECT """
+    + _LINE_COLUMNS
+    + """,
        (SELECT COUNT(*) FROM line_item li JOIN solution s ON s.id = li.solution_id
         WHERE li.report_id = :r0{conditions}) AS total_count
 FROM line_item li
@@ -71,6 +76,7 @@ WHERE li.report_id = :r0{conditions} AND li.id > :after
 ORDER BY li.id
 LIMIT :limit
 """
+)
 
 
 async def line_pages(
@@ -94,8 +100,11 @@ async def line_pages(
         conditions += " AND s.code = :solution_code"
         params["solution_code"] = line_filter.solution_code
     if line_filter.adjusted is not None:
-        conditions += " AND li.chargeable_units < li.used_units" if line_filter.adjusted \
+        conditions += (
+            " AND li.chargeable_units < li.used_units"
+            if line_filter.adjusted
             else " AND li.chargeable_units >= li.used_units"
+        )
     if len(ids) == 1:
         sql = _LINES_OF_ONE_REPORT.format(conditions=conditions)
     else:
@@ -124,14 +133,34 @@ def _line(row: Sequence[Any]) -> LineView:
     # By position (the columns of _LINES are LineView's fields, in order): a page builds up
     # to 100, and reading 17 columns by name cost as much again as building the view.
     return LineView(
-        row[0], row[1], row[2], row[3], row[4], row[5], row[6], AggregationRule(row[7]), row[8], row[9],
-        as_date(row[10]), row[11], row[12], row[13], row[14], row[15], row[16],
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        row[5],
+        row[6],
+        AggregationRule(row[7]),
+        row[8],
+        row[9],
+        as_date(row[10]),
+        row[11],
+        row[12],
+        row[13],
+        row[14],
+        row[15],
+        row[16],
     )
 
 
 async def visible_line_item(actor: Actor, line_item_id: int) -> LineView | None:
-    rows = await read(connection(), _LINES.format(report_ids=_REPORT_OF_LINE, conditions=" AND li.id = :line_id"),
-                       after=0, limit=1, line_id=line_item_id)
+    rows = await read(
+        connection(),
+        _LINES.format(report_ids=_REPORT_OF_LINE, conditions=" AND li.id = :line_id"),
+        after=0,
+        limit=1,
+        line_id=line_item_id,
+    )
     if not rows or not await visible_reports_by_id(actor, [rows[0]["report_id"]]):
         return None
     return _line(rows[0])
@@ -182,7 +211,12 @@ def _totals_of_row(row: Mapping[str, Any]) -> Totals:
 
 
 _TOTALS_FIELDS = (
-    "line_count", "provisioned_units", "used_units", "over_provisioned_units", "chargeable_units", "credits_e4",
+    "line_count",
+    "provisioned_units",
+    "used_units",
+    "over_provisioned_units",
+    "chargeable_units",
+    "credits_e4",
 )
 _TOTALS_COLUMNS = ", " + ", ".join(f"t.{name}" for name in _TOTALS_FIELDS)
 _TOTALS_JOIN = "\nLEFT JOIN (" + _TOTALS.strip() + ") t ON t.report_id = r.id"  # {report_ids} stays
@@ -191,11 +225,26 @@ _TOTALS_JOIN = "\nLEFT JOIN (" + _TOTALS.strip() + ") t ON t.report_id = r.id"  
 # --- history -------------------------------------------------------------------------------
 
 _EVENT_FIELDS = (
-    "id", "report_id", "action", "from_status", "to_status", "version", "occurred_at", "comment",
-    "principal__name", "organization__id", "organization__name", "organization__tier",
+    "id",
+    "report_id",
+    "action",
+    "from_status",
+    "to_status",
+    "version",
+    "occurred_at",
+    "comment",
+    "principal__name",
+    "organization__id",
+    "organization__name",
+    "organization__tier",
 )
 _CHANGE_FIELDS = (
-    "entry_id", "line_item_id", "old_chargeable_units", "new_chargeable_units", "old_comment", "new_comment",
+    "entry_id",
+    "line_item_id",
+    "old_chargeable_units",
+    "new_chargeable_units",
+    "old_comment",
+    "new_comment",
 )
 
 
@@ -224,8 +273,13 @@ async def _changes_of(query: Any) -> dict[int, list[ChangeView]]:
     by_entry: dict[int, list[ChangeView]] = {}
     for c in await query.order_by("id").values(*_CHANGE_FIELDS):
         by_entry.setdefault(c["entry_id"], []).append(
-            ChangeView(c["line_item_id"], c["old_chargeable_units"], c["new_chargeable_units"],
-                       c["old_comment"], c["new_comment"])
+            ChangeView(
+                c["line_item_id"],
+                c["old_chargeable_units"],
+                c["new_chargeable_units"],
+                c["old_comment"],
+                c["new_comment"],
+            )
         )
     return by_entry
 

@@ -29,11 +29,11 @@ from typing import Any
 from tortoise.expressions import Q
 
 from models import BillingReport
-from workflow.core.actors import Actor
 from vocabulary.enums import ReportStatus
+from workflow.access.visibility import visible_reports
+from workflow.core.actors import Actor
 from workflow.core.periods import Month
 from workflow.database.sql import as_date, connection, fetch
-from workflow.access.visibility import visible_reports
 
 LINE_CHUNK = 1000
 REPORT_PAGE = 100
@@ -115,9 +115,7 @@ _REPORT_FIELDS = ("id", "period__label", "partner_id", "partner__name", "status"
 
 
 async def _report_page(reports: Q, after: int) -> list[ExportReport]:
-    rows = await (
-        BillingReport.filter(reports, id__gt=after).order_by("id").limit(REPORT_PAGE).values(*_REPORT_FIELDS)
-    )
+    rows = await BillingReport.filter(reports, id__gt=after).order_by("id").limit(REPORT_PAGE).values(*_REPORT_FIELDS)
     return [
         ExportReport(
             id=row["id"],
@@ -151,8 +149,9 @@ LIMIT :limit
 async def _line_chunks(report_id: int, size: int) -> AsyncIterator[list[ExportLine]]:
     after = (0, 0)
     while True:
-        rows = await fetch(connection(), _LINES, report_id=report_id, after_customer=after[0],
-                           after_solution=after[1], limit=size)
+        rows = await fetch(
+            connection(), _LINES, report_id=report_id, after_customer=after[0], after_solution=after[1], limit=size
+        )
         if rows:
             yield [_line(row) for row in rows]
         if len(rows) < size:

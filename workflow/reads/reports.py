@@ -18,19 +18,18 @@ per request before it calls any of these.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from tortoise.expressions import Q, Subquery
 
 from models import BillingPeriod, BillingReport, Customer, Organization
-from workflow.core.actors import Actor, ReportOwnership, can_see
-from workflow.core.deadlines import DEFAULT_DEADLINE_DAYS
 from vocabulary.enums import ReportStatus, Tier
-from workflow.database.sql import as_date, as_datetime, connection, read
 from workflow.access.visibility import visible_partners, visible_reports
+from workflow.core.actors import Actor, can_see
+from workflow.core.deadlines import DEFAULT_DEADLINE_DAYS
+from workflow.database.sql import as_date, as_datetime, connection, read
 from workflow.reads.views import CustomerView, OrganizationView, Page, PeriodView, ReportFilter, ReportView
-
 
 # The order of report lists: newest period first, then generation order within a period.
 # The keyset of a report is therefore (its period's first day, its id).
@@ -38,12 +37,26 @@ ReportKey = tuple[date, int]
 
 # A report list's columns under the names of _REPORTS_BY_ID's, so report_of_row reads both.
 _REPORT_FIELDS = {
-    **{name: name for name in (
-        "id", "status", "version", "generated_at", "submission_deadline", "submitted_at", "reviewed_at",
-        "period_id", "partner_id",
-    )},
-    "period_label": "period__label", "starts_on": "period__starts_on", "ends_on": "period__ends_on",
-    "partner_name": "partner__name", "partner_tier": "partner__tier", "parent_id": "partner__parent_id",
+    **{
+        name: name
+        for name in (
+            "id",
+            "status",
+            "version",
+            "generated_at",
+            "submission_deadline",
+            "submitted_at",
+            "reviewed_at",
+            "period_id",
+            "partner_id",
+        )
+    },
+    "period_label": "period__label",
+    "starts_on": "period__starts_on",
+    "ends_on": "period__ends_on",
+    "partner_name": "partner__name",
+    "partner_tier": "partner__tier",
+    "parent_id": "partner__parent_id",
 }
 
 
@@ -135,6 +148,7 @@ def _report_conditions(report_filter: ReportFilter) -> Q:
 
 # --- periods -------------------------------------------------------------------------------
 
+
 def _visible_periods(actor: Actor) -> Q:
     """The periods in which ``actor`` sees at least one report (the platform: all)."""
     if actor.is_system or actor.tier is Tier.PLATFORM:
@@ -180,11 +194,14 @@ async def deadline_days(actor: Actor) -> int:
 
 # --- the channel ---------------------------------------------------------------------------
 
+
 def _visible_organizations(actor: Actor) -> Q:
     """Itself, the Tier 2 partners it sees, and (for a Tier 2 partner) its own Tier 1."""
     if actor.is_system or actor.tier is Tier.PLATFORM:
         return Q()
-    visible = Q(id=actor.organization_id) | Q(id__in=Subquery(Organization.filter(visible_partners(actor)).values("id")))
+    visible = Q(id=actor.organization_id) | Q(
+        id__in=Subquery(Organization.filter(visible_partners(actor)).values("id"))
+    )
     if actor.tier is Tier.TIER2:
         visible |= Q(partners__id=actor.organization_id)
     return visible
@@ -201,9 +218,5 @@ async def visible_organization(actor: Actor, organization_id: int) -> Organizati
 
 async def visible_customer(actor: Actor, customer_id: int) -> CustomerView | None:
     partners = Subquery(Organization.filter(visible_partners(actor)).values("id"))
-    row = (
-        await Customer.filter(id=customer_id, partner_id__in=partners)
-        .first()
-        .values("id", "name", "partner_id")
-    )
+    row = await Customer.filter(id=customer_id, partner_id__in=partners).first().values("id", "name", "partner_id")
     return None if row is None else CustomerView(row["id"], row["name"], row["partner_id"])

@@ -15,6 +15,7 @@ from typing import Generic, TypeVar
 from vocabulary.enums import AggregationRule, ReportEventAction, ReportStatus, Tier
 from workflow.core.actors import ReportOwnership
 
+
 @dataclass(frozen=True, slots=True)
 class OrganizationView:
     id: int

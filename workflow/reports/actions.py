@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models import BillingReport, LineItem
+from vocabulary.enums import ReportEventAction
+from workflow.access.visibility import visible_reports
 from workflow.core.actors import Actor
 from workflow.core.adjustments import (
     MAX_COMMENT_LENGTH,
@@ -32,12 +34,10 @@ from workflow.core.adjustments import (
     normalize_comment,
     plan_adjustments,
 )
-from vocabulary.enums import ReportEventAction
 from workflow.core.errors import ErrorCode, InvalidInput, NotFound, Problem
-from workflow.reports.steps import begin_step, finish_step
 from workflow.database.sql import is_postgres
 from workflow.database.unit_of_work import unit_of_work
-from workflow.access.visibility import visible_reports
+from workflow.reports.steps import begin_step, finish_step
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +53,7 @@ class ActionRequest:
     comment_required: bool = False
 
 
-async def save_report_draft(
-    actor: Actor, report_id: int, version: int, adjustments: list[Adjustment]
-) -> BillingReport:
+async def save_report_draft(actor: Actor, report_id: int, version: int, adjustments: list[Adjustment]) -> BillingReport:
     return await _run(actor, ActionRequest("save_draft", ReportEventAction.SAVED, report_id, version, adjustments))
 
 
@@ -74,8 +72,15 @@ async def approve_report(actor: Actor, report_id: int, version: int, comment: st
 async def reject_report(actor: Actor, report_id: int, version: int, reason: str | None) -> BillingReport:
     return await _run(
         actor,
-        ActionRequest("reject", ReportEventAction.REJECTED, report_id, version, comment=reason,
-                      comment_field="reason", comment_required=True),
+        ActionRequest(
+            "reject",
+            ReportEventAction.REJECTED,
+            report_id,
+            version,
+            comment=reason,
+            comment_field="reason",
+            comment_required=True,
+        ),
     )
 
 
@@ -130,9 +135,15 @@ def _note(request: ActionRequest) -> str | None:
     note = normalize_comment(request.comment)
     name = request.comment_field
     if note is None and request.comment_required:
-        raise InvalidInput([Problem(ErrorCode.REASON_REQUIRED,
-                                    f"a {name} is required to {request.trigger.replace('_', ' ')} a report",
-                                    field=name)])
+        raise InvalidInput(
+            [
+                Problem(
+                    ErrorCode.REASON_REQUIRED,
+                    f"a {name} is required to {request.trigger.replace('_', ' ')} a report",
+                    field=name,
+                )
+            ]
+        )
     if note is not None and len(note) > MAX_COMMENT_LENGTH:
         raise InvalidInput(
             [Problem(ErrorCode.COMMENT_TOO_LONG, f"a {name} is at most {MAX_COMMENT_LENGTH} characters", field=name)]

@@ -14,9 +14,10 @@ Each report is one business action in its own unit of work, by ``SYSTEM`` throug
 machine's ``auto_submit`` / ``auto_approve`` triggers and the step writer
 (``workflow.reports.steps``, which also writes the history entry and publishes its
 event), so the step, its entry and its event commit together or not at all. A step the
-writer refuses (the report moved meanwhile) is skipped, and its unit rolled back. The sweep is idempotent (a second run finds nothing left) and
-safe when several hosts or workers run it at once: a report is claimed with
-``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two sweeps never wait on each
+writer refuses (the report moved meanwhile) is skipped, and its unit rolled back. The
+sweep is idempotent (a second run finds nothing left) and safe when several hosts or
+workers run it at once: a report is claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` on
+PostgreSQL, so two sweeps never wait on each
 other and each report is taken by one of them; the conditions are checked again under
 the lock; and the write is a compare-and-set on the version, which alone suffices on
 SQLite (one writer). A report locked by someone else at that moment (a partner saving
@@ -37,13 +38,13 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.queryset import QuerySet
 
 from models import BillingReport
+from vocabulary.enums import EDITABLE_STATUSES, ReportEventAction, ReportStatus
 from workflow.core.actors import SYSTEM
 from workflow.core.auto_approval import ApprovalCandidate, may_auto_approve
-from vocabulary.enums import EDITABLE_STATUSES, ReportEventAction, ReportStatus
 from workflow.core.errors import InvalidTransition, VersionConflict
-from workflow.reports.steps import begin_step, finish_step
 from workflow.database.sql import connection, fetch, is_postgres
 from workflow.database.unit_of_work import UnitOfWork, unit_of_work
+from workflow.reports.steps import begin_step, finish_step
 
 # Reports looked up per candidate query; each is then claimed in its own transaction.
 CANDIDATE_PAGE = 200
@@ -111,8 +112,13 @@ async def auto_submit_due(as_of: datetime, now: datetime | None = None) -> int:
             return False
         deadline = utc(report.submission_deadline).isoformat().replace("+00:00", "Z")
         step = begin_step(report, SYSTEM, "auto_submit")
-        await finish_step(work, step, ReportEventAction.AUTO_SUBMITTED, now, comment=(
-            f"submitted automatically with its saved values: the submission deadline {deadline} passed"))
+        await finish_step(
+            work,
+            step,
+            ReportEventAction.AUTO_SUBMITTED,
+            now,
+            comment=(f"submitted automatically with its saved values: the submission deadline {deadline} passed"),
+        )
         return True
 
     return await _each(page, submit)
@@ -132,8 +138,16 @@ async def auto_approve_ready(now: datetime | None = None) -> int:
         if report is None or not may_auto_approve(await _candidate(work, report_id)):
             return False
         step = begin_step(report, SYSTEM, "auto_approve")
-        await finish_step(work, step, ReportEventAction.AUTO_APPROVED, now, comment=(
-            "approved automatically: no line was adjusted, and the Tier 1 partner approves such reports automatically"))
+        await finish_step(
+            work,
+            step,
+            ReportEventAction.AUTO_APPROVED,
+            now,
+            comment=(
+                "approved automatically: no line was adjusted, and the Tier 1 partner "
+                "approves such reports automatically"
+            ),
+        )
         return True
 
     return await _each(page, approve)
@@ -146,9 +160,7 @@ def utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-async def _each(
-    page: Callable[[int], Awaitable[list[int]]], act: Callable[[UnitOfWork, int], Awaitable[bool]]
-) -> int:
+async def _each(page: Callable[[int], Awaitable[list[int]]], act: Callable[[UnitOfWork, int], Awaitable[bool]]) -> int:
     """Act on each candidate in its own unit of work; a refused step is skipped, not fatal."""
     done = 0
     async for report_id in _candidates(page):
@@ -183,10 +195,17 @@ async def _claim(conn: BaseDBAsyncClient, query: QuerySet[BillingReport]) -> Bil
 
 async def _candidate(work: UnitOfWork, report_id: int) -> ApprovalCandidate:
     (row,) = await fetch(work.conn, _CANDIDATE, report_id=report_id, rejected=ReportEventAction.REJECTED.value)
-    return ApprovalCandidate(status=ReportStatus(row["status"]), auto_approve=bool(row["auto_approve"]),
-                             lowered_lines=int(row["lowered_lines"]), rejected_before=bool(row["rejected_before"]))
+    return ApprovalCandidate(
+        status=ReportStatus(row["status"]),
+        auto_approve=bool(row["auto_approve"]),
+        lowered_lines=int(row["lowered_lines"]),
+        rejected_before=bool(row["rejected_before"]),
+    )
 
 
 def _approvable() -> dict[str, object]:
-    return {"under_review": ReportStatus.UNDER_REVIEW.value, "enabled": True,
-            "rejected": ReportEventAction.REJECTED.value}
+    return {
+        "under_review": ReportStatus.UNDER_REVIEW.value,
+        "enabled": True,
+        "rejected": ReportEventAction.REJECTED.value,
+    }

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from models import BillingReport, HistoryEntry, HistoryLineChange
+from vocabulary.enums import ReportEventAction, ReportStatus
 from workflow.core.actors import Actor
 from workflow.core.adjustments import LineChange
-from vocabulary.enums import ReportEventAction, ReportStatus
-from workflow.events.messages import ONE_ENTRY
 from workflow.database.unit_of_work import UnitOfWork
+from workflow.events.messages import ONE_ENTRY
 
 
 async def record_step(

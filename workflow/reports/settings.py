@@ -28,14 +28,14 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from models import BillingReport, Organization
-from workflow.core.actors import Actor
-from workflow.core.deadlines import DEFAULT_DEADLINE_DAYS, report_deadline
 from vocabulary.enums import EDITABLE_STATUSES, Scope, Tier
+from workflow.core.actors import Actor
+from workflow.core.deadlines import DEFAULT_DEADLINE_DAYS, MAX_DEADLINE_DAYS, MIN_DEADLINE_DAYS, report_deadline
 from workflow.core.errors import ErrorCode, Forbidden, InvalidInput, Problem
 from workflow.core.periods import Month
-from workflow.core.deadlines import MAX_DEADLINE_DAYS, MIN_DEADLINE_DAYS
-from workflow.reads.views import OrganizationView, PartnerSettings
 from workflow.database.sql import is_postgres
+from workflow.reads.views import OrganizationView, PartnerSettings
+
 
 @dataclass(frozen=True, slots=True)
 class SettingsUpdate:
@@ -61,11 +61,15 @@ async def update_partner_settings(
     if actor.tier is not Tier.TIER1 or not actor.has(Scope.REPORTS_REVIEW):
         raise Forbidden("only a Tier 1 partner, with the reports:review scope, changes its settings")
     if deadline_days is not None and not MIN_DEADLINE_DAYS <= deadline_days <= MAX_DEADLINE_DAYS:
-        raise InvalidInput([Problem(
-            ErrorCode.INVALID_INPUT,
-            f"the submission deadline is {MIN_DEADLINE_DAYS} to {MAX_DEADLINE_DAYS} days",
-            field="submissionDeadlineDays",
-        )])
+        raise InvalidInput(
+            [
+                Problem(
+                    ErrorCode.INVALID_INPUT,
+                    f"the submission deadline is {MIN_DEADLINE_DAYS} to {MAX_DEADLINE_DAYS} days",
+                    field="submissionDeadlineDays",
+                )
+            ]
+        )
     async with in_transaction() as conn:
         query = Organization.filter(id=actor.organization_id, tier=Tier.TIER1).using_db(conn)
         if is_postgres(conn):

@@ -30,14 +30,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from models import BillingReport, HistoryEntry
+from vocabulary.enums import ReportEventAction, ReportStatus
 from workflow.core.actors import Actor, ReportOwnership
 from workflow.core.adjustments import LineChange
-from vocabulary.enums import ReportEventAction, ReportStatus
 from workflow.core.errors import VersionConflict
 from workflow.core.machine import ReportSubject, ensure_permitted, move
 from workflow.core.stamps import step_stamps
-from workflow.reports.history import record_step
 from workflow.database.unit_of_work import UnitOfWork
+from workflow.reports.history import record_step
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +81,10 @@ async def finish_step(
     """Write the step: status, version and stamps (compare-and-set), then its history entry."""
     report = step.report
     stamps = step_stamps(step.from_status, step.to_status, now)
-    moved = await BillingReport.filter(id=report.id, version=report.version).using_db(work.conn).update(
-        status=step.to_status, version=report.version + 1, **stamps
+    moved = (
+        await BillingReport.filter(id=report.id, version=report.version)
+        .using_db(work.conn)
+        .update(status=step.to_status, version=report.version + 1, **stamps)
     )
     if moved != 1:
         raise VersionConflict("the report changed meanwhile: reload it and try again", field="version")
@@ -90,5 +92,13 @@ async def finish_step(
     report.version += 1
     for name, value in stamps.items():
         setattr(report, name, value)
-    return await record_step(work, report=report, action=action, from_status=step.from_status,
-                             actor=step.actor, occurred_at=now, comment=comment, changes=changes)
+    return await record_step(
+        work,
+        report=report,
+        action=action,
+        from_status=step.from_status,
+        actor=step.actor,
+        occurred_at=now,
+        comment=comment,
+        changes=changes,
+    )

@@ -81,8 +81,8 @@ class _RowChecker:
 
     def check(self, line: int, fields: list[str]) -> StagedRow:
         customer_text, code, day_text, provisioned_text, used_text, credits_text = fields
-        customer_id = self._customers[customer_text] if customer_text in self._customers else self._customer(
-            customer_text
+        customer_id = (
+            self._customers[customer_text] if customer_text in self._customers else self._customer(customer_text)
         )
         if customer_id is None:
             return _refused(line, "customer_id", "no such customer")

@@ -24,11 +24,11 @@ from itertools import islice
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from workflow.usage import sql as q
-from workflow.core.actors import Actor, is_platform_with
 from vocabulary.enums import Scope
+from workflow.core.actors import Actor, is_platform_with
 from workflow.core.errors import Forbidden
 from workflow.database.sql import fetch, is_postgres, run
+from workflow.usage import sql as q
 from workflow.usage.csv_format import StagedRow
 
 SQLITE_BATCH = 10_000

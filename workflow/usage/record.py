@@ -17,12 +17,12 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from models import Customer, Solution
-from workflow.usage import sql as usage_sql
-from workflow.core.actors import Actor, is_platform_with
 from vocabulary.enums import Scope
+from workflow.core.actors import Actor, is_platform_with
 from workflow.core.errors import ErrorCode, Forbidden, Problem
 from workflow.core.usage_rules import MAX_UNITS, UsageRuleError, check_day, check_units, credits_e4
 from workflow.database.sql import is_postgres
+from workflow.usage import sql as usage_sql
 
 __all__ = ["MAX_UNITS", "UsageRecord", "UsageResult", "record_usage", "write_usage_rows"]
 
@@ -81,20 +81,19 @@ def _may_be_a_code(text: str) -> bool:
 async def write_usage_rows(conn: BaseDBAsyncClient, rows: list[UsageRow]) -> None:
     """Upsert checked rows, at most one per (customer, solution, day), in one statement."""
     if is_postgres(conn):
-        await conn.execute_query(usage_sql.UPSERT_ARRAYS_POSTGRES, [list(column) for column in zip(*rows)])
+        await conn.execute_query(usage_sql.UPSERT_ARRAYS_POSTGRES, [list(column) for column in zip(*rows, strict=True)])
     else:
         await conn.execute_many(usage_sql.UPSERT_ROW_SQLITE, rows)
 
 
-def _validate(
-    index: int, record: UsageRecord, customers: set[int], solutions: dict[str, int]
-) -> UsageRow | Problem:
+def _validate(index: int, record: UsageRecord, customers: set[int], solutions: dict[str, int]) -> UsageRow | Problem:
     if record.customer_id is None or record.customer_id not in customers:
         return Problem(ErrorCode.NOT_FOUND, "no such customer", field="customerId", index=index)
     solution_id = solutions.get(record.solution_code)
     if solution_id is None:
-        return Problem(ErrorCode.NOT_FOUND, f"no such solution {record.solution_code!r}",
-                       field="solutionCode", index=index)
+        return Problem(
+            ErrorCode.NOT_FOUND, f"no such solution {record.solution_code!r}", field="solutionCode", index=index
+        )
     field = "day"
     try:
         day = check_day(record.day)

@@ -37,8 +37,15 @@ VALUES (?, ?, ?, ?, ?, ?)
 # --- the CSV import ---------------------------------------------------------------------
 
 STAGING_COLUMNS = (
-    "line", "customer_id", "solution_code", "day", "provisioned_units", "used_units", "credits_e4",
-    "problem_column", "problem",
+    "line",
+    "customer_id",
+    "solution_code",
+    "day",
+    "provisioned_units",
+    "used_units",
+    "credits_e4",
+    "problem_column",
+    "problem",
 )
 
 DROP_STAGING = "DROP TABLE IF EXISTS usage_import"
