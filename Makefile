@@ -3,7 +3,7 @@
 #   make demo           install, load the demo world into a fresh billing_reports.sqlite3, serve it
 #   make test           install with the test extras, run the whole test suite
 #   make test-postgres  the same suite on PostgreSQL (TEST_DATABASE_URL, see docs/architecture.md)
-#   make lint           the import-layer contracts (import-linter)
+#   make lint           ruff (lint and format), mypy, and the import-layer contracts
 #   make schema         write the GraphQL SDL to schema.graphql
 #   make ci             what CI runs (.ci/run)
 #   make install-clients  the Node clients of tests/clients (npm ci); make test does it when npm is there
@@ -65,6 +65,9 @@ test-postgres: install-test install-clients
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(TEST_DATABASE_URL_PG)} $(BIN)/python -m pytest -q
 
 lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 schema: install

@@ -1,13 +1,20 @@
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
 
 from vocabulary.enums import AggregationRule
 
+if TYPE_CHECKING:  # the annotations only; Tortoise resolves "models.X" itself
+    from models.organization import Organization
+
 
 class Customer(Model):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=200)
-    partner = fields.ForeignKeyField("models.Organization", related_name="customers", on_delete=fields.RESTRICT)
+    partner: fields.ForeignKeyRelation["Organization"] = fields.ForeignKeyField(
+        "models.Organization", related_name="customers", on_delete=fields.RESTRICT
+    )
 
     partner_id: int
 
@@ -30,8 +37,12 @@ class DailyUsage(Model):
     """One (customer, solution, day): recording it again replaces the values."""
 
     id = fields.BigIntField(primary_key=True)
-    customer = fields.ForeignKeyField("models.Customer", related_name="usage", on_delete=fields.RESTRICT)
-    solution = fields.ForeignKeyField("models.Solution", related_name="usage", on_delete=fields.RESTRICT)
+    customer: fields.ForeignKeyRelation["Customer"] = fields.ForeignKeyField(
+        "models.Customer", related_name="usage", on_delete=fields.RESTRICT
+    )
+    solution: fields.ForeignKeyRelation["Solution"] = fields.ForeignKeyField(
+        "models.Solution", related_name="usage", on_delete=fields.RESTRICT
+    )
     day = fields.DateField()
     provisioned_units = fields.BigIntField()
     used_units = fields.BigIntField()

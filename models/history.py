@@ -1,7 +1,14 @@
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
 
 from vocabulary.enums import ReportEventAction, ReportStatus
+
+if TYPE_CHECKING:  # the annotations only; Tortoise resolves "models.X" itself
+    from models.organization import Organization
+    from models.principal import Principal
+    from models.report import BillingReport, LineItem
 
 
 class HistoryEntry(Model):
@@ -12,15 +19,19 @@ class HistoryEntry(Model):
     """
 
     id = fields.BigIntField(primary_key=True)
-    report = fields.ForeignKeyField("models.BillingReport", related_name="history", on_delete=fields.CASCADE)
+    report: fields.ForeignKeyRelation["BillingReport"] = fields.ForeignKeyField(
+        "models.BillingReport", related_name="history", on_delete=fields.CASCADE
+    )
     action = fields.CharEnumField(ReportEventAction, max_length=24)
     from_status = fields.CharEnumField(ReportStatus, max_length=16, null=True)
     to_status = fields.CharEnumField(ReportStatus, max_length=16)
     # The report's version after this step.
     version = fields.IntField()
     occurred_at = fields.DatetimeField()
-    principal = fields.ForeignKeyField("models.Principal", related_name="history", null=True, on_delete=fields.RESTRICT)
-    organization = fields.ForeignKeyField(
+    principal: fields.ForeignKeyNullableRelation["Principal"] = fields.ForeignKeyField(
+        "models.Principal", related_name="history", null=True, on_delete=fields.RESTRICT
+    )
+    organization: fields.ForeignKeyNullableRelation["Organization"] = fields.ForeignKeyField(
         "models.Organization", related_name="history", null=True, on_delete=fields.RESTRICT
     )
     comment = fields.TextField(null=True)
@@ -38,8 +49,12 @@ class HistoryLineChange(Model):
     """The chargeable units and comment of a line before and after one history step."""
 
     id = fields.BigIntField(primary_key=True)
-    entry = fields.ForeignKeyField("models.HistoryEntry", related_name="changes", on_delete=fields.CASCADE)
-    line_item = fields.ForeignKeyField("models.LineItem", related_name="changes", on_delete=fields.CASCADE)
+    entry: fields.ForeignKeyRelation["HistoryEntry"] = fields.ForeignKeyField(
+        "models.HistoryEntry", related_name="changes", on_delete=fields.CASCADE
+    )
+    line_item: fields.ForeignKeyRelation["LineItem"] = fields.ForeignKeyField(
+        "models.LineItem", related_name="changes", on_delete=fields.CASCADE
+    )
     old_chargeable_units = fields.BigIntField()
     new_chargeable_units = fields.BigIntField()
     old_comment = fields.TextField(null=True)

@@ -1,5 +1,10 @@
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:  # the annotations only; Tortoise resolves "models.X" itself
+    from models.organization import Organization
 
 
 class Principal(Model):
@@ -7,7 +12,9 @@ class Principal(Model):
 
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=200)
-    organization = fields.ForeignKeyField("models.Organization", related_name="principals", on_delete=fields.CASCADE)
+    organization: fields.ForeignKeyRelation["Organization"] = fields.ForeignKeyField(
+        "models.Organization", related_name="principals", on_delete=fields.CASCADE
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
 
     organization_id: int
@@ -20,7 +27,9 @@ class ApiToken(Model):
     """A bearer token, kept only as its SHA-256 hash (the token itself is shown once)."""
 
     id = fields.IntField(primary_key=True)
-    principal = fields.ForeignKeyField("models.Principal", related_name="tokens", on_delete=fields.CASCADE)
+    principal: fields.ForeignKeyRelation["Principal"] = fields.ForeignKeyField(
+        "models.Principal", related_name="tokens", on_delete=fields.CASCADE
+    )
     token_hash = fields.CharField(max_length=64, unique=True)
     # Space-separated scopes, e.g. "reports:read reports:write".
     scopes = fields.CharField(max_length=500)

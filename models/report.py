@@ -1,7 +1,13 @@
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
 
 from vocabulary.enums import ReportStatus
+
+if TYPE_CHECKING:  # the annotations only; Tortoise resolves "models.X" itself
+    from models.catalog import Customer, Solution
+    from models.organization import Organization
 
 
 class BillingPeriod(Model):
@@ -20,8 +26,12 @@ class BillingReport(Model):
     """The report of one Tier 2 partner for one period. Its version grows with every change."""
 
     id = fields.IntField(primary_key=True)
-    period = fields.ForeignKeyField("models.BillingPeriod", related_name="reports", on_delete=fields.RESTRICT)
-    partner = fields.ForeignKeyField("models.Organization", related_name="reports", on_delete=fields.RESTRICT)
+    period: fields.ForeignKeyRelation["BillingPeriod"] = fields.ForeignKeyField(
+        "models.BillingPeriod", related_name="reports", on_delete=fields.RESTRICT
+    )
+    partner: fields.ForeignKeyRelation["Organization"] = fields.ForeignKeyField(
+        "models.Organization", related_name="reports", on_delete=fields.RESTRICT
+    )
     status = fields.CharEnumField(ReportStatus, max_length=16, default=ReportStatus.PREPARING)
     version = fields.IntField(default=1)
     generated_at = fields.DatetimeField()
@@ -42,13 +52,15 @@ class LineItem(Model):
     """One (customer, solution) of a report, with the figures of its reference day."""
 
     id = fields.IntField(primary_key=True)
-    report = fields.ForeignKeyField("models.BillingReport", related_name="line_items", on_delete=fields.CASCADE)
+    report: fields.ForeignKeyRelation["BillingReport"] = fields.ForeignKeyField(
+        "models.BillingReport", related_name="line_items", on_delete=fields.CASCADE
+    )
     # No foreign-key constraints on customer and solution (``db_constraint=False``): see
     # docs/decisions.md, "The data model".
-    customer = fields.ForeignKeyField(
+    customer: fields.ForeignKeyRelation["Customer"] = fields.ForeignKeyField(
         "models.Customer", related_name="line_items", on_delete=fields.NO_ACTION, db_constraint=False
     )
-    solution = fields.ForeignKeyField(
+    solution: fields.ForeignKeyRelation["Solution"] = fields.ForeignKeyField(
         "models.Solution", related_name="line_items", on_delete=fields.NO_ACTION, db_constraint=False
     )
     # Copied from the solution at generation, so a renamed solution does not rewrite a report.

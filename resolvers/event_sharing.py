@@ -45,7 +45,7 @@ class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
         for shared in memo:
             if shared.operation is self.operation and shared.answer_key == answer_key and shared.variables == variables:
                 return _copy(shared.result) if shared.pending is None else _copy_when_done(shared.pending)
-        result = super().execute_operation(serially)
+        result: Any = super().execute_operation(serially)
         shared = SharedResult(self.operation, variables, answer_key)
         memo.append(shared)
         if not self.is_awaitable(result):

@@ -15,7 +15,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter, ParserCache, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.exceptions import InvalidOperationTypeError
@@ -126,16 +126,21 @@ class BillingReportsSchema(strawberry.Schema):
     before validation: the view answers 400 ``SUBSCRIPTION_OVER_HTTP``.
     """
 
-    async def execute(  # type: ignore[override]  # the same call, keywords forwarded
+    async def execute(
         self,
         query: str | None,
-        *args: Any,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
         allowed_operation_types: Iterable[OperationType] | None = None,
-        **kwargs: Any,
+        operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
         allowed = set(allowed_operation_types or OperationType) - {OperationType.SUBSCRIPTION}
         try:
-            return await super().execute(query, *args, allowed_operation_types=allowed, **kwargs)
+            return await super().execute(
+                query, variable_values, context_value, root_value, operation_name, allowed, operation_extensions
+            )
         except InvalidOperationTypeError as error:
             if error.operation_type is OperationType.SUBSCRIPTION:
                 raise SubscriptionOverHttp from error
@@ -146,7 +151,7 @@ class BillingReportsSchema(strawberry.Schema):
 
 
 def make_schema(*, debug: bool = False) -> strawberry.Schema:
-    rules = [] if debug else list(_PRODUCTION_RULES)
+    rules: list[type[ASTValidationRule]] = [] if debug else list(_PRODUCTION_RULES)
     extensions: list[type[SchemaExtension] | object] = [
         lambda: MaskErrors(should_mask_error=should_mask_error),
         lambda: MaxTokensLimiter(MAX_TOKENS),  # before ParserCache: it sets the parser's limit
@@ -160,7 +165,7 @@ def make_schema(*, debug: bool = False) -> strawberry.Schema:
         subscription=Subscription,
         # Reachable only through the Node interface or not yet through any field.
         types=[Organization, Customer, BillingPeriod, BillingReport, LineItem, ReportEvent],
-        extensions=extensions,  # type: ignore[arg-type]
+        extensions=extensions,  # type: ignore[arg-type]  # factories (lambdas) work; Strawberry hints classes
         config=StrawberryConfig(disable_field_suggestions=not debug),
         execution_context_class=SharedEventExecution,  # one execution per live event and question
     )

@@ -8,26 +8,26 @@ from __future__ import annotations
 
 import strawberry
 
-from vocabulary import enums
-from workflow.core.errors import ErrorCode
+from vocabulary.enums import AggregationRule, ReportAction, ReportEventAction, ReportStatus, Tier
+from workflow.core.errors import ErrorCode as UserErrorCode
 
-Tier = strawberry.enum(enums.Tier, name="Tier", description="The place of an organization in the channel.")
-ReportStatus = strawberry.enum(
-    enums.ReportStatus, name="ReportStatus", description="Where a billing report stands in its workflow."
+# strawberry.enum registers each class in place and returns it: the names below are the
+# domain's own classes, usable as types, and the GraphQL enums at once.
+strawberry.enum(Tier, name="Tier", description="The place of an organization in the channel.")
+strawberry.enum(ReportStatus, name="ReportStatus", description="Where a billing report stands in its workflow.")
+strawberry.enum(
+    ReportAction, name="ReportAction", description="What a principal may ask of a report (`availableActions`)."
 )
-ReportAction = strawberry.enum(
-    enums.ReportAction, name="ReportAction", description="What a principal may ask of a report (`availableActions`)."
-)
-ReportEventAction = strawberry.enum(
-    enums.ReportEventAction,
+strawberry.enum(
+    ReportEventAction,
     name="ReportEventAction",
     description="What a history entry records, the system's own steps included.",
 )
-AggregationRule = strawberry.enum(
-    enums.AggregationRule,
+strawberry.enum(
+    AggregationRule,
     name="AggregationRule",
     description="How a solution's line picks its reference day (or sums the period).",
 )
-UserErrorCode = strawberry.enum(
-    ErrorCode, name="UserErrorCode", description="Why a mutation, or part of it, was refused."
-)
+strawberry.enum(UserErrorCode, name="UserErrorCode", description="Why a mutation, or part of it, was refused.")
+
+__all__ = ["AggregationRule", "ReportAction", "ReportEventAction", "ReportStatus", "Tier", "UserErrorCode"]

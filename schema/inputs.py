@@ -119,7 +119,7 @@ def _record_usage_input(cls: type[RecordUsageInput], value: Mapping[str, Any], c
 
 
 # Strawberry's hook for types that build their own value (see StrawberryObjectDefinition.from_input).
-RecordUsageInput.__strawberry_definition__.from_input = _record_usage_input  # type: ignore[attr-defined]
+RecordUsageInput.__strawberry_definition__.from_input = _record_usage_input  # type: ignore[attr-defined]  # set by strawberry.input at runtime
 
 
 @strawberry.input

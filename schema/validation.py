@@ -12,7 +12,7 @@ Oversized lists in the variables are refused here too, before anything coerces t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema
@@ -51,6 +51,6 @@ class LimitedValidation(SchemaExtension):
 
 
 @lru_cache
-def _cached(maxsize: int):  # type: ignore[no-untyped-def]  # lru_cache's wrapper type
+def _cached(maxsize: int) -> Callable[..., list[GraphQLError]]:
     # One cache per size for every request (extensions are made per request).
     return lru_cache(maxsize=maxsize)(checked_validation)

@@ -169,7 +169,8 @@ def _serve(args: argparse.Namespace) -> None:
         ws_max_size=1024 * 1024,  # a WebSocket message is bounded like a POST body (1 MiB)
         # On SIGTERM uvicorn stops listening at once, lets requests in flight finish, then
         # runs the lifespan's shutdown; without a bound one endless stream would hold it.
-        timeout_graceful_shutdown=settings.shutdown_grace_seconds or None,
+        # uvicorn hints int, but waits with asyncio: a fraction of a second works (the tests use one).
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds or None,  # type: ignore[arg-type]  # see above
     )
 
 

@@ -171,7 +171,7 @@ async def delete_all_data(ctx: TortoiseContext) -> None:
             for model in leaves:
                 for field in model._meta.fields_map.values():
                     if isinstance(field, ForeignKeyFieldInstance) and field.related_model is model:
-                        await model.all().update(**{field.source_field: None})
+                        await model.all().update(**{str(field.source_field): None})
                 await model.all().delete()
                 remaining.remove(model)
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import UTC, datetime
 
 from schema import ids
@@ -88,7 +88,7 @@ def row_of(report: ExportReport, line: ExportLine) -> list[str | int]:
     ]
 
 
-def csv_text(rows: list[list[str | int]] | list[tuple[str, ...]]) -> str:
+def csv_text(rows: Iterable[Sequence[object]]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows(rows)
     return buffer.getvalue()

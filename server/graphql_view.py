@@ -81,7 +81,7 @@ class TextFrames(ASGIWebSocketAdapter):
 
 class GraphQLView(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = SubscriptionsOnlyHandler
-    websocket_adapter_class = TextFrames  # type: ignore[assignment]  # Strawberry declares it without a type
+    websocket_adapter_class = TextFrames
 
     def __init__(
         self,
@@ -101,7 +101,7 @@ class GraphQLView(GraphQL[Context, None]):
         )
         self.events = events  # the worker's live events, for subscriptions
         # Report queries answered without a resolver per field (resolvers.report_query).
-        self.report_query = report_query_path(schema, debug=debug)  # type: ignore[arg-type]
+        self.report_query = report_query_path(schema, debug=debug)  # type: ignore[arg-type]  # a strawberry.Schema
         self.time_limit = time_limit  # seconds per HTTP request; 0: none
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

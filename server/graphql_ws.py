@@ -134,10 +134,13 @@ class SubscriptionsOnlyHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.schema = _SubscriptionsOnly(self.schema)  # type: ignore[assignment]
+        self.schema = _SubscriptionsOnly(self.schema)  # type: ignore[assignment]  # same stream(), narrower
 
     async def handle_subscribe(self, message: Any) -> None:
         operation_id = message.get("id") if isinstance(message, dict) else None
+        if not isinstance(operation_id, str):
+            await super().handle_subscribe(message)  # malformed: Strawberry refuses it
+            return
         before = self.operations.get(operation_id)
         signal = asyncio.Event()
         token = hub.registered.set(signal)  # the operation's task starts with it in its context

@@ -90,6 +90,7 @@ async def claim(token_hash: str, key: str, operation: str, now: datetime | None 
     """Claim ``key`` for the request whose fingerprint is ``operation``, or say why not."""
     now = now or datetime.now(UTC)
     for _ in range(_CLAIM_ROUNDS):
+        row: IdempotencyKey | None
         try:
             row = await IdempotencyKey.create(token_hash=token_hash, key=key, fingerprint=operation, claimed_at=now)
         except IntegrityError:

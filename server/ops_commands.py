@@ -38,7 +38,7 @@ from workflow.reads.exports import ExportSelection, export_chunks, period_export
 from workflow.reports.deadline_sweep import run_deadline_sweep, utc
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "auto-submit", help="apply the submission deadlines passed by now (or --as-of), then auto-approve"
     )

@@ -39,7 +39,7 @@ from server.database_faults import (
 from server.settings import DEFAULT_POOL_TIMEOUT
 
 
-class BoundedPool(asyncpg.Pool):  # type: ignore[misc]  # asyncpg ships no type hints
+class BoundedPool(asyncpg.Pool):
     """asyncpg's pool whose ``acquire`` waits at most ``acquire_timeout`` for a busy pool."""
 
     def __init__(self, *args: Any, acquire_timeout: float | None, **kwargs: Any) -> None:

@@ -18,14 +18,14 @@ from tortoise.migrations import operations as ops
 _CONSTRAINTS = ("line_item_customer_id_fkey", "line_item_solution_id_fkey")
 
 
-async def drop_constraints(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
+async def drop_constraints(apps, schema_editor) -> None:
     if schema_editor.client.capabilities.dialect != "postgres":
         return
     drops = ", ".join(f"DROP CONSTRAINT IF EXISTS {name}" for name in _CONSTRAINTS)
     await schema_editor.client.execute_script(f"ALTER TABLE line_item {drops}")
 
 
-async def restore_constraints(apps, schema_editor) -> None:  # type: ignore[no-untyped-def]
+async def restore_constraints(apps, schema_editor) -> None:
     if schema_editor.client.capabilities.dialect != "postgres":
         return
     await schema_editor.client.execute_script(

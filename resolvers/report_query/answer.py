@@ -28,7 +28,7 @@ from vocabulary.enums import Scope
 from workflow.core.actors import Actor
 from workflow.reads import contents as report_contents
 from workflow.reads import reports as reads
-from workflow.reads.views import LineFilter
+from workflow.reads.views import LineFilter, ReportView
 
 logger = logging.getLogger(__name__)
 
@@ -76,9 +76,10 @@ class ReportQueryPath:
             raise Fallback  # Strawberry says FORBIDDEN
         coerced = None
         if plan.operation.variable_definitions:
-            coerced = get_variable_values(self.schema, plan.operation.variable_definitions, variables)
-            if isinstance(coerced, list):
+            values = get_variable_values(self.schema, plan.operation.variable_definitions, variables)
+            if isinstance(values, list):
                 raise Fallback  # invalid variables: Strawberry says which
+            coerced = values
         arguments = get_argument_values(plan.report_field, plan.report_node, coerced)
         report = await _report(actor, plan, arguments["id"], coerced)
         data: dict[str, Any] = {}
@@ -92,6 +93,7 @@ async def _report(actor: Actor, plan: Plan, global_id: str, coerced: Any) -> dic
     if pk is None:
         return None
     loaded = Loaded(actor)
+    view: ReportView | None
     if plan.needs_totals:
         found = await report_contents.visible_report_with_totals(actor, pk)
         if found is None:

@@ -79,7 +79,7 @@ def _start_cursor(page: Loaded) -> str | None:
 
 
 def _end_cursor(page: Loaded) -> str | None:
-    items = page.lines.items  # type: ignore[union-attr]
+    items = page.lines.items  # type: ignore[union-attr]  # edges are only under lineItems
     return line_cursor(items[-1]) if items else None
 
 

@@ -140,6 +140,7 @@ def _object(state: _Compiling, object_type: GraphQLObjectType, nodes: Sequence[F
             _note_data(state, type_name, name, object_type.fields[name], field_nodes[0])
         elif name in lists:
             getter, child_type = lists[name]
+            assert getter is not None, f"{type_name}.{name}: a list needs its source"
             entries.append((key, _List(getter, _object(state, _named(state, child_type), field_nodes))))
         else:
             raise Unsupported(f"{type_name}.{name}")
@@ -209,7 +210,7 @@ def _builder(type_name: str, entries: list[tuple[str, _Entry]]) -> Builder:
         items.append(f"{key!r}: {code}")
     source = f"def build_{type_name}(source, loaded):\n    return {{{', '.join(items)}}}\n"
     exec(compile(source, f"<report query: {type_name}>", "exec"), namespace)
-    return namespace[f"build_{type_name}"]  # type: ignore[no-any-return]
+    return namespace[f"build_{type_name}"]
 
 
 def _note_data(state: _Compiling, type_name: str, name: str, definition: GraphQLField, node: FieldNode) -> None:
@@ -276,4 +277,4 @@ def _applies(state: _Compiling, condition: Any, object_type: GraphQLObjectType) 
     if named is object_type:
         return True
     # A fragment on an interface or union applies to the object types it includes.
-    return is_abstract_type(named) and state.schema.is_sub_type(named, object_type)  # type: ignore[arg-type]
+    return is_abstract_type(named) and state.schema.is_sub_type(named, object_type)

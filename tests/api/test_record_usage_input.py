@@ -8,9 +8,9 @@ from schema.inputs import RecordUsageInput, UsageRecordInput
 
 
 def test_every_field_of_a_usage_record_reaches_the_resolver() -> None:
-    fields = UsageRecordInput.__strawberry_definition__.fields  # type: ignore[attr-defined]
+    fields = UsageRecordInput.__strawberry_definition__.fields  # type: ignore[attr-defined]  # set by strawberry at runtime
     sent = {schema.config.name_converter.from_field(f): f"value of {f.python_name}" for f in fields}
-    build = RecordUsageInput.__strawberry_definition__.from_input  # type: ignore[attr-defined]
+    build = RecordUsageInput.__strawberry_definition__.from_input  # type: ignore[attr-defined]  # set by strawberry at runtime
 
     built = build(RecordUsageInput, {"records": [sent, sent]}, None)
 

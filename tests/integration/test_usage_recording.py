@@ -33,7 +33,7 @@ def record(
     """One record, valid unless told otherwise."""
     if customer_id is OWN:
         customer_id = world.tier2_a1.customers[customer].id
-    return UsageRecord(customer_id, code, day, provisioned, used, credits)  # type: ignore[arg-type]
+    return UsageRecord(customer_id, code, day, provisioned, used, credits)  # type: ignore[arg-type]  # the wrong type, on purpose
 
 
 async def stored() -> list[tuple[object, ...]]:
@@ -79,7 +79,7 @@ async def test_a_valid_record_is_stored_with_its_credits_exact(world: World) -> 
 async def test_an_invalid_record_is_reported_at_its_index_and_not_stored(
     world: World, changes: dict[str, object], code: ErrorCode, field: str
 ) -> None:
-    records = [record(world, day="2026-10-01"), record(world, **changes), record(world, day="2026-10-03")]  # type: ignore[arg-type]
+    records = [record(world, day="2026-10-01"), record(world, **changes), record(world, day="2026-10-03")]  # type: ignore[arg-type]  # the wrong type, on purpose
 
     result = await record_usage(world.platform.actor, records)
 

@@ -33,7 +33,7 @@ def test_periods_before_2000_do_not_exist() -> None:
 
 def test_a_period_name_must_be_text() -> None:
     with pytest.raises(PeriodError):
-        Month.parse(202610)  # type: ignore[arg-type]
+        Month.parse(202610)  # type: ignore[arg-type]  # the wrong type, on purpose
 
 
 @pytest.mark.parametrize(

@@ -97,7 +97,7 @@ def test_a_day_outside_the_sane_range_is_refused(day: date) -> None:
 @pytest.mark.parametrize("value", [-1, MAX_UNITS + 1, True, 1.0, "3"])
 def test_units_are_whole_numbers_within_range(value: object) -> None:
     with pytest.raises(UsageRuleError, match="whole number"):
-        check_units("usedUnits", value)  # type: ignore[arg-type]
+        check_units("usedUnits", value)  # type: ignore[arg-type]  # the wrong type, on purpose
 
 
 @pytest.mark.parametrize("text", ["", "-1", "+1", " 1", "1.0", "1e3", "٣", "1_000", "9" * 30])

@@ -16,8 +16,9 @@ version in between (``ensure_permitted``, then ``move``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
-from transitions import Machine, MachineError
+from transitions import Machine, MachineError, State
 
 from vocabulary.enums import ReportAction, ReportStatus, Scope
 from workflow.core.actors import Actor, ReportOwnership, Role, role_of
@@ -87,7 +88,8 @@ def _build() -> Machine:
         model_attribute="status",
     )
     for trigger, (sources, dest) in TRANSITIONS.items():
-        machine.add_transition(trigger, sources, dest)
+        states: list[Enum | str | State] = [*sources]
+        machine.add_transition(trigger, states, dest)
     return machine
 
 

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol, overload
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -72,7 +72,7 @@ async def fetch(conn: BaseDBAsyncClient, sql: str, **params: Any) -> list[dict[s
     return await conn.execute_query_dict(text, values)
 
 
-async def read(conn: BaseDBAsyncClient, sql: str, **params: Any) -> Sequence[Mapping[str, Any]]:
+async def read(conn: BaseDBAsyncClient, sql: str, **params: Any) -> Sequence[Row]:
     """``fetch`` for the hot reads of the API: the rows as the driver gives them, not copied.
 
     asyncpg ``Record`` objects on PostgreSQL, ``sqlite3.Row`` on SQLite: read-only, by
@@ -85,12 +85,12 @@ async def read(conn: BaseDBAsyncClient, sql: str, **params: Any) -> Sequence[Map
     text, values = prepare(sql, params, name)
     if name != "postgres":
         _, rows = await conn.execute_query(text, values)
-        return rows  # type: ignore[return-value]
+        return rows
     shared = _shared.get()
     if shared is not None and shared.client is conn:
-        return await (await shared.driver()).fetch(text, *values)  # type: ignore[no-any-return]
+        return await (await shared.driver()).fetch(text, *values)
     async with conn.acquire_connection() as driver:
-        return await driver.fetch(text, *values)  # type: ignore[no-any-return]
+        return await driver.fetch(text, *values)
 
 
 class _SharedConnection:
@@ -142,6 +142,16 @@ async def sharing_one_connection() -> AsyncIterator[None]:
         await shared.release(error)
 
 
+class Row(Protocol):
+    """A row as the driver gives it (asyncpg ``Record``, ``sqlite3.Row``): by name or position."""
+
+    def __getitem__(self, key: Any, /) -> Any: ...
+
+
+@overload
+def as_date(value: date | str) -> date: ...
+@overload
+def as_date(value: None) -> None: ...
 def as_date(value: date | str | None) -> date | None:
     """SQLite returns dates from raw SQL as text."""
     if value is None or isinstance(value, date):
@@ -149,6 +159,10 @@ def as_date(value: date | str | None) -> date | None:
     return date.fromisoformat(value)
 
 
+@overload
+def as_datetime(value: datetime | str) -> datetime: ...
+@overload
+def as_datetime(value: None) -> None: ...
 def as_datetime(value: datetime | str | None) -> datetime | None:
     """SQLite returns datetimes from raw SQL as the ISO text Tortoise wrote (UTC)."""
     if value is None or isinstance(value, datetime):

@@ -180,7 +180,7 @@ async def _regenerate_one(
         elif not keeps_adjustment(line.chargeable_units, line.used_units):
             dropped.append(LineChange(line.id, line.chargeable_units, line.used_units, line.comment, None))
             line.chargeable_units = line.used_units
-            line.comment = None
+            line.comment = None  # type: ignore[assignment]  # a nullable TextField; Tortoise types it str
         updated.append(line)
     if not (updated or added):
         return False

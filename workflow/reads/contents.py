@@ -12,13 +12,13 @@ first and not paged (a report has a handful of steps).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from models import HistoryEntry, HistoryLineChange
 from vocabulary.enums import AggregationRule, ReportEventAction, ReportStatus, Tier
 from workflow.core.actors import Actor, can_see
-from workflow.database.sql import as_date, connection, read
+from workflow.database.sql import Row, as_date, connection, read
 from workflow.reads.reports import id_params, report_of_row, reports_by_id_sql, visible_reports_by_id
 from workflow.reads.views import (
     ChangeView,
@@ -110,7 +110,7 @@ async def line_pages(
     else:
         sql = _LINES.format(report_ids=", ".join(f":r{n}" for n in range(len(ids))), conditions=conditions)
     rows = await read(connection(), sql, **params)
-    grouped: dict[int, list[Mapping[str, Any]]] = {}
+    grouped: dict[int, list[Row]] = {}
     for row in rows:
         grouped.setdefault(row["report_id"], []).append(row)
     for rid, group in grouped.items():
@@ -129,7 +129,7 @@ async def _line_counts(report_ids: Sequence[int], line_filter: LineFilter) -> di
     return {rid: page.total_count for rid, page in pages.items()}
 
 
-def _line(row: Sequence[Any]) -> LineView:
+def _line(row: Row) -> LineView:
     # By position (the columns of _LINES are LineView's fields, in order): a page builds up
     # to 100, and reading 17 columns by name cost as much again as building the view.
     return LineView(
@@ -205,7 +205,7 @@ async def visible_report_with_totals(actor: Actor, report_id: int) -> tuple[Repo
     return view, (Totals() if rows[0]["line_count"] is None else _totals_of_row(rows[0]))
 
 
-def _totals_of_row(row: Mapping[str, Any]) -> Totals:
+def _totals_of_row(row: Row) -> Totals:
     # PostgreSQL sums BIGINT as NUMERIC: back to exact Python ints.
     return Totals(*(int(row[name]) for name in _TOTALS_FIELDS))
 

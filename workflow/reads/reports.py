@@ -17,9 +17,8 @@ per request before it calls any of these.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any
 
 from tortoise.expressions import Q, Subquery
 
@@ -28,7 +27,7 @@ from vocabulary.enums import ReportStatus, Tier
 from workflow.access.visibility import visible_partners, visible_reports
 from workflow.core.actors import Actor, can_see
 from workflow.core.deadlines import DEFAULT_DEADLINE_DAYS
-from workflow.database.sql import as_date, as_datetime, connection, read
+from workflow.database.sql import Row, as_date, as_datetime, connection, read
 from workflow.reads.views import CustomerView, OrganizationView, Page, PeriodView, ReportFilter, ReportView
 
 # The order of report lists: newest period first, then generation order within a period.
@@ -102,7 +101,7 @@ WHERE r.id IN ({report_ids})
 """
 
 
-def report_of_row(row: Mapping[str, Any]) -> ReportView:
+def report_of_row(row: Row) -> ReportView:
     return ReportView(
         id=row["id"],
         period=PeriodView(row["period_id"], row["period_label"], as_date(row["starts_on"]), as_date(row["ends_on"])),

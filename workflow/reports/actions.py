@@ -123,7 +123,7 @@ async def _apply_adjustments(
     for change in changes:
         row = by_id[change.line_item_id]
         row.chargeable_units = change.new_chargeable_units
-        row.comment = change.new_comment
+        row.comment = change.new_comment  # type: ignore[assignment]  # a nullable TextField; Tortoise types it str
         changed_rows.append(row)
     if changed_rows:
         await LineItem.bulk_update(changed_rows, fields=["chargeable_units", "comment"], using_db=conn)

@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.queryset import QuerySet
@@ -104,7 +105,8 @@ async def auto_submit_due(as_of: datetime, now: datetime | None = None) -> int:
         return BillingReport.filter(status__in=list(EDITABLE_STATUSES), submission_deadline__lt=as_of)
 
     async def page(after: int) -> list[int]:
-        return await due().filter(id__gt=after).order_by("id").limit(CANDIDATE_PAGE).values_list("id", flat=True)
+        ids = await due().filter(id__gt=after).order_by("id").limit(CANDIDATE_PAGE).values_list("id", flat=True)
+        return cast(list[int], ids)
 
     async def submit(work: UnitOfWork, report_id: int) -> bool:
         report = await _claim(work.conn, due().filter(id=report_id))

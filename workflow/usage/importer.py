@@ -103,7 +103,7 @@ async def _stage(conn: BaseDBAsyncClient, rows: Iterator[StagedRow]) -> None:
             await raw.copy_records_to_table("usage_import", records=rows, columns=q.STAGING_COLUMNS)
         return
     while batch := list(islice(rows, SQLITE_BATCH)):
-        await conn.execute_many(q.INSERT_STAGING_ROW_SQLITE, batch)
+        await conn.execute_many(q.INSERT_STAGING_ROW_SQLITE, [list(row) for row in batch])
 
 
 async def _upsert(conn: BaseDBAsyncClient) -> int:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.fields import CharField
 from tortoise.transactions import in_transaction
 
 from models import Customer, Solution
@@ -26,7 +28,7 @@ from workflow.usage import sql as usage_sql
 
 __all__ = ["MAX_UNITS", "UsageRecord", "UsageResult", "record_usage", "write_usage_rows"]
 
-_CODE_LENGTH = Solution._meta.fields_map["code"].max_length
+_CODE_LENGTH = cast(CharField, Solution._meta.fields_map["code"]).max_length
 
 # (customer_id, solution_id, day, provisioned units, used units, credits in ten-thousandths)
 UsageRow = tuple[int, int, date, int, int, int]
@@ -54,7 +56,9 @@ async def record_usage(actor: Actor, records: list[UsageRecord]) -> UsageResult:
     customer_ids = {r.customer_id for r in records if r.customer_id is not None}
     codes = {r.solution_code for r in records if _may_be_a_code(r.solution_code)}
     known_customers = (
-        set(await Customer.filter(id__in=customer_ids).values_list("id", flat=True)) if customer_ids else set()
+        cast(set[int], set(await Customer.filter(id__in=customer_ids).values_list("id", flat=True)))
+        if customer_ids
+        else set()
     )
     solutions = dict(await Solution.filter(code__in=codes).values_list("code", "id")) if codes else {}
     problems: list[Problem] = []
@@ -83,7 +87,7 @@ async def write_usage_rows(conn: BaseDBAsyncClient, rows: list[UsageRow]) -> Non
     if is_postgres(conn):
         await conn.execute_query(usage_sql.UPSERT_ARRAYS_POSTGRES, [list(column) for column in zip(*rows, strict=True)])
     else:
-        await conn.execute_many(usage_sql.UPSERT_ROW_SQLITE, rows)
+        await conn.execute_many(usage_sql.UPSERT_ROW_SQLITE, [list(row) for row in rows])
 
 
 def _validate(index: int, record: UsageRecord, customers: set[int], solutions: dict[str, int]) -> UsageRow | Problem:
