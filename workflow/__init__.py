@@ -1,6 +1,6 @@
-"""The engine: the pure core (``workflow.core``) and the transactional services around it.
+"""The engine: the pure rules (``workflow.core``) and the capabilities built on them.
 
-Each business action is one service function running in one transaction: load and lock
-the report, check the client's version, trigger the machine, apply adjustments, bump the
-version, write the history entry. See ``workflow/README.md``.
+Each business action is one function running in one unit of work
+(``workflow.database.unit_of_work``); every report step goes through one writer
+(``workflow.reports.steps``). See ``workflow/README.md``.
 """
