@@ -166,6 +166,7 @@ def _serve(args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers,
         log_config=log_config,
+        access_log=settings.access_log,
         ws_max_size=1024 * 1024,  # a WebSocket message is bounded like a POST body (1 MiB)
         # On SIGTERM uvicorn stops listening at once, lets requests in flight finish, then
         # runs the lifespan's shutdown; without a bound one endless stream would hold it.

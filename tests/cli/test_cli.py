@@ -196,7 +196,11 @@ def test_export_schema_prints_the_sdl(cli: Cli, tmp_path: Path) -> None:
     assert (tmp_path / "schema.graphql").read_text() == printed
 
 
-def test_serve_answers_graphql_with_a_demo_token_and_logs_to_stderr(cli: Cli, demo: dict) -> None:
+@pytest.mark.parametrize("access_log", ["", "1"], ids=["default", "BILLING_REPORTS_ACCESS_LOG=1"])
+def test_serve_answers_graphql_with_a_demo_token_and_logs_to_stderr_without_an_access_log_unless_asked(
+    cli: Cli, demo: dict, access_log: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BILLING_REPORTS_ACCESS_LOG", access_log)
     port = _free_port()
     platform = next(o for o in demo["organizations"] if o["tier"] == "PLATFORM")
     server = cli.start("serve", "--port", str(port))
@@ -208,7 +212,8 @@ def test_serve_answers_graphql_with_a_demo_token_and_logs_to_stderr(cli: Cli, de
 
     assert answer == {"data": {"viewer": {"organization": {"name": platform["name"], "tier": "PLATFORM"}}}}
     assert stdout == ""
-    assert "POST /graphql" in stderr  # the access log too
+    assert "Uvicorn running on" in stderr  # the server's own log, on stderr
+    assert ("POST /graphql" in stderr) == bool(access_log)  # one line per request only when asked
 
 
 def _free_port() -> int:
