@@ -11,7 +11,7 @@
     billing-reports auto-submit [--as-of TIMESTAMP]          (server.ops_commands)
     billing-reports export report REPORT_ID | period YYYY-MM [--partner ID] [--output FILE]
 
-The database is ``DATABASE_URL`` (Tortoise URL form, e.g. ``sqlite://demo.sqlite3`` or
+The database is ``DATABASE_URL`` (Tortoise URL form, e.g. ``sqlite://billing_reports.sqlite3`` or
 ``postgres://user:password@host:5432/billing``), else ``billing_reports.sqlite3`` in the
 working directory. Errors are one line on stderr and a non-zero exit (2: bad arguments).
 Stdlib ``argparse`` only; the API (``server.app``, ``resolvers.root``) is imported by the
