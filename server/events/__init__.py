@@ -11,7 +11,8 @@
 On PostgreSQL, every worker LISTENs, so an event committed through any worker (or the
 CLI, or another host) reaches the dashboards of all of them. On SQLite (one worker) the
 hub registers with the workflow's in-process delivery (``workflow.events.messages``), which
-hands it each transaction's events after the commit.
+hands it each transaction's events after the commit. Token revocations travel the same
+ways; on a SQLite file (which the CLI, another process, can revoke in) the token cache is off.
 """
 
 from __future__ import annotations
@@ -52,7 +53,10 @@ async def live_events(
     events.add_local_listener(hub.publish)
     if revocations is not None:
         token_revocations.add_local_listener(revocations.revoked)
-        revocations.listening(True)
+        # Every revocation is heard only if no other process can write the database: an
+        # in-memory one. A file can be written by the command line (``token revoke``), whose
+        # revocations this process would not hear, so its token cache stays off.
+        revocations.listening(getattr(client, "filename", None) == ":memory:")
     hub.set_available(True)
     try:
         yield None

@@ -8,8 +8,10 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 import pytest_asyncio
 from starlette.applications import Starlette
+from tortoise import connections
 from tortoise.context import TortoiseContext
 
 from server.app import create_app
@@ -20,6 +22,7 @@ from tests.api.served import ServedApp, serving
 from tests.api.test_query_count import QueryCounter, counter  # noqa: F401 - the fixture
 from tests.world import World
 from workflow.access import tokens
+from workflow.database.sql import is_postgres
 
 
 @pytest_asyncio.fixture
@@ -102,3 +105,19 @@ async def test_a_socket_of_a_revoked_token_is_closed_with_4403_within_a_second(w
         assert await revoked.close_code(timeout=1) == 4403
         await served.subscribers(1)
         assert served.app.state.revocations.watched_sockets == 1  # the other one's
+
+
+async def test_on_a_sqlite_file_the_cache_is_off(
+    db: TortoiseContext, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command line, another process, revokes in the same file: the server would not hear it."""
+    client = connections.get("default")
+    if is_postgres(client):
+        pytest.skip("SQLite only")
+    monkeypatch.setattr(client, "filename", "billing_reports.sqlite3")
+    app = create_app(settings=Settings(debug=False, token_cache_seconds=300), register_orm=False)
+    async with app.router.lifespan_context(app):
+        assert not app.state.token_cache.trusted
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://billing.test") as api:
+            assert await viewer(api, world.tier1_a.token) == 200
+        assert len(app.state.token_cache) == 0
