@@ -19,6 +19,10 @@ anything reads the body). The GraphQL view has the per-request time limit.
 The lifespan also runs the deadline sweep every AUTO_SUBMIT_INTERVAL_SECONDS
 (server.deadline_job; off when 0).
 
+Each worker keeps authenticated tokens for BILLING_REPORTS_TOKEN_CACHE_SECONDS
+(``workflow.access.token_cache``); the lifespan's ``live_events`` feeds it the token
+revocations, and it serves nothing outside the lifespan.
+
 The database is registered in the lifespan with Tortoise's ``RegisterTortoise``
 (global fallback on, so request tasks see the connections). The schema is never
 created here: ``billing-reports migrate`` does that. Tests build the app with
@@ -42,7 +46,7 @@ from resolvers.root import make_schema, schema
 from server.database import tortoise_config
 from server.database_faults import DatabaseFaults
 from server.deadline_job import deadline_sweeps
-from server.events import EventHub, live_events
+from server.events import EventHub, TokenRevocations, live_events
 from server.exports import export_routes
 from server.graphql_view import GraphQLView
 from server.idempotency import HEADER as IDEMPOTENCY_KEY
@@ -50,17 +54,21 @@ from server.idempotency import REPLAYED_HEADER
 from server.limits import REQUEST_ID_HEADER, BodySizeLimit, RequestIds, log_request_ids
 from server.settings import Settings
 from server.shutdown import ShutdownAnswers
+from workflow.access.token_cache import TokenCache
 
 
 def create_app(db_url: str | None = None, *, settings: Settings | None = None, register_orm: bool = True) -> Starlette:
     settings = settings or Settings.from_env()
     events = EventHub()  # this worker's live report events
+    # This worker's authenticated tokens, trusted only while it hears revocations (lifespan).
+    revocations = TokenRevocations(TokenCache(settings.token_cache_seconds))
     view = GraphQLView(
         make_schema(debug=True) if settings.debug else schema,
         debug=settings.debug,
         events=events,
         allowed_origins=settings.allowed_origins,
         time_limit=settings.request_time_limit_seconds,
+        revocations=revocations,
     )
     routes = [
         Route("/graphql", view),
@@ -72,12 +80,12 @@ def create_app(db_url: str | None = None, *, settings: Settings | None = None, r
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if not register_orm:
-            async with live_events(events), deadline_sweeps(settings.auto_submit_interval_seconds):
+            async with live_events(events, revocations), deadline_sweeps(settings.auto_submit_interval_seconds):
                 yield
             return
         async with (
             RegisterTortoise(app, config=tortoise_config(db_url), generate_schemas=False, _enable_global_fallback=True),
-            live_events(events),
+            live_events(events, revocations),
             deadline_sweeps(settings.auto_submit_interval_seconds),
         ):
             yield
@@ -103,6 +111,8 @@ def create_app(db_url: str | None = None, *, settings: Settings | None = None, r
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.events = events  # for tests and the bench: the hub of this app
     app.state.graphql = view
+    app.state.revocations = revocations
+    app.state.token_cache = revocations.cache  # server.auth.actor_of
     return app
 
 

@@ -4,7 +4,8 @@ Every HTTP request to ``/graphql`` is authenticated before anything else is read
 missing, malformed, unknown, expired or revoked token gets **401** with a GraphQL
 body (``{"data": null, "errors": [{"message", "extensions": {"code":
 "UNAUTHENTICATED"}}]}``) and a ``WWW-Authenticate: Bearer`` header, and nothing of
-the operation is parsed or answered.
+the operation is parsed or answered. A valid token may be answered from the worker's
+token cache (``workflow.access.token_cache``) for a few seconds, never once it is revoked.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from starlette.responses import Response
 
 from schema.errors import UNAUTHENTICATED
 from workflow.access import tokens
+from workflow.access.token_cache import TokenCache
 from workflow.core.actors import Actor
 
 
@@ -30,7 +32,12 @@ def bearer_token(authorization: str | None) -> str | None:
 
 
 async def actor_of(connection: HTTPConnection) -> Actor | None:
-    return await tokens.authenticate(bearer_token(connection.headers.get("authorization")))
+    """The request's actor, through the worker's token cache (``app.state.token_cache``) if any."""
+    token = bearer_token(connection.headers.get("authorization"))
+    cache: TokenCache | None = getattr(connection.app.state, "token_cache", None)
+    if cache is None:
+        return await tokens.authenticate(token)
+    return await cache.authenticate(token)
 
 
 _UNAUTHENTICATED_BODY = orjson.dumps(

@@ -45,6 +45,7 @@ from resolvers.loaders import Loaders
 from resolvers.root import SubscriptionOverHttp, report_query_path
 from schema.context import Context
 from server.auth import actor_of, unauthenticated
+from server.events.revocations import TokenRevocations
 from server.graphql_ws import (
     ConnectionContext,
     SubscriptionsOnlyHandler,
@@ -91,6 +92,7 @@ class GraphQLView(GraphQL[Context, None]):
         events: EventFeed | None = None,
         allowed_origins: tuple[str, ...] = (),
         time_limit: float = 0.0,
+        revocations: TokenRevocations | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -100,6 +102,7 @@ class GraphQLView(GraphQL[Context, None]):
             **websocket_options(allowed_origins),
         )
         self.events = events  # the worker's live events, for subscriptions
+        self.revocations = revocations  # the worker's token cache, and its sockets' token watches
         # Report queries answered without a resolver per field (resolvers.report_query).
         self.report_query = report_query_path(schema, debug=debug)  # type: ignore[arg-type]  # a strawberry.Schema
         self.time_limit = time_limit  # seconds per HTTP request; 0: none

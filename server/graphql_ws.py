@@ -15,8 +15,10 @@ How a connection goes (Strawberry 0.341's protocol handler, with these settings)
   refused): so a ``pong`` to a ``ping`` sent after ``subscribe`` means the subscription
   hears every event committed from then on — a dashboard subscribes, pings, and
   refetches after the pong, and misses nothing in between;
-- the token is checked again every minute while the socket is open: once it is revoked
-  or expired, the socket is closed with 4403.
+- the token is checked again every minute while the socket is open, and at once when
+  this worker hears that it was revoked (``server.events.revocations``: any worker, the
+  CLI) or when its LISTEN connection comes back: once it is revoked or expired, the
+  socket is closed with 4403.
 
 The context is a ``ConnectionContext``: it lives as long as the socket, carries the
 worker's event hub, and its actor is set once the token is accepted.
@@ -40,6 +42,7 @@ from resolvers.loaders import Loaders
 from schema.context import Context
 from server.auth import bearer_token
 from server.events import hub
+from server.events.revocations import TokenRevocations
 from workflow.access import tokens
 from workflow.core.actors import Actor
 
@@ -72,10 +75,22 @@ class ConnectionContext(Context):
     connection_params: dict[str, Any] | None = None  # the connection_init payload (set by Strawberry)
     token_recheck_seconds: float = TOKEN_RECHECK_SECONDS
     token_watch: asyncio.Task[None] | None = field(default=None, repr=False)
+    revocations: TokenRevocations | None = field(default=None, repr=False)
+    # Set when the worker hears the token may have been revoked (registered before it is checked).
+    token_wake: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+    token_hash: str | None = field(default=None, repr=False)
+
+    def watch_token(self, token: str | None) -> None:
+        if self.revocations is not None and token:
+            self.token_hash = tokens.hash_token(token)
+            self.token_wake = self.revocations.watch(self.token_hash)
 
     def stop(self) -> None:
         if self.token_watch is not None:
             self.token_watch.cancel()
+        if self.revocations is not None and self.token_hash is not None:
+            self.revocations.unwatch(self.token_hash, self.token_wake)
+            self.token_hash = None
 
 
 async def serve_websocket(view: Any, scope: Scope, receive: Receive, send: Send) -> None:
@@ -87,6 +102,7 @@ async def serve_websocket(view: Any, scope: Scope, receive: Receive, send: Send)
         request=websocket,
         events=view.events,
         token_recheck_seconds=getattr(view, "token_recheck_seconds", TOKEN_RECHECK_SECONDS),
+        revocations=getattr(view, "revocations", None),
     )
     try:
         await view.run(websocket, context=context)
@@ -99,8 +115,13 @@ async def accept_connection(context: ConnectionContext) -> None:
     params = context.connection_params or {}
     authorization = params.get("Authorization", params.get("authorization"))
     token = bearer_token(authorization) if isinstance(authorization, str) else None
-    actor = await tokens.authenticate(token)
+    context.watch_token(token)  # first: a revocation heard while checking it is not missed
+    if context.revocations is not None:  # the worker's token cache
+        actor = await context.revocations.cache.authenticate(token)
+    else:
+        actor = await tokens.authenticate(token)
     if actor is None:
+        context.stop()
         raise ConnectionRejectionError({"message": "a valid API token is needed: Authorization: Bearer <token>"})
     context.actor = actor
     context.renew_loaders()
@@ -108,15 +129,24 @@ async def accept_connection(context: ConnectionContext) -> None:
 
 
 async def _watch_token(context: ConnectionContext, token: str) -> None:
-    """Close the socket (4403) once its token no longer authenticates (revoked, expired)."""
-    websocket: WebSocket = context.request
+    """Close the socket (4403) once its token no longer authenticates (revoked, expired).
+
+    Checked every ``token_recheck_seconds``, and at once when the worker hears the token
+    may have been revoked; always against the database, never the token cache.
+    """
     while True:
-        await asyncio.sleep(context.token_recheck_seconds)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(context.token_wake.wait(), context.token_recheck_seconds)
+        context.token_wake.clear()
         if await tokens.authenticate(token) is None:
-            if websocket.application_state == WebSocketState.CONNECTED:
-                with contextlib.suppress(RuntimeError, OSError):
-                    await websocket.close(code=FORBIDDEN, reason="the token is no longer valid")
+            await _close_forbidden(context.request)
             return
+
+
+async def _close_forbidden(websocket: WebSocket) -> None:
+    if websocket.application_state == WebSocketState.CONNECTED:
+        with contextlib.suppress(RuntimeError, OSError):
+            await websocket.close(code=FORBIDDEN, reason="the token is no longer valid")
 
 
 class _SubscriptionsOnly:

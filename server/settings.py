@@ -45,6 +45,7 @@ DEFAULT_REQUEST_TIME_LIMIT = 10.0
 DEFAULT_POOL_SIZE = 5
 DEFAULT_POOL_TIMEOUT = 5.0
 DEFAULT_SHUTDOWN_GRACE = 20.0
+DEFAULT_TOKEN_CACHE = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,8 @@ class Settings:
     shutdown_grace_seconds: float = DEFAULT_SHUTDOWN_GRACE
     # One log line per HTTP request costs ~15 % of a small request: off unless asked for.
     access_log: bool = False
+    # How long a worker keeps an authenticated token (0: off); revocations evict at once.
+    token_cache_seconds: float = DEFAULT_TOKEN_CACHE
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -74,6 +77,7 @@ class Settings:
             pool_timeout_seconds=_seconds("BILLING_REPORTS_POOL_TIMEOUT_SECONDS", DEFAULT_POOL_TIMEOUT),
             shutdown_grace_seconds=_seconds("BILLING_REPORTS_SHUTDOWN_GRACE_SECONDS", DEFAULT_SHUTDOWN_GRACE),
             access_log=os.environ.get("BILLING_REPORTS_ACCESS_LOG", "").strip().lower() in _TRUE,
+            token_cache_seconds=_seconds("BILLING_REPORTS_TOKEN_CACHE_SECONDS", DEFAULT_TOKEN_CACHE),
         )
 
 

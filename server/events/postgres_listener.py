@@ -1,4 +1,5 @@
-"""One dedicated PostgreSQL connection per worker that LISTENs to ``report_events``.
+"""One dedicated PostgreSQL connection per worker that LISTENs to ``report_events`` and
+``token_revocations``.
 
 Every worker (and host) holds its own, outside Tortoise's pool, and hands each
 notification to its hub. The connection can drop (a PostgreSQL restart, a network cut,
@@ -11,6 +12,12 @@ in time (a silent cut) — and then:
    refetch (nothing is replayed) — and new subscriptions are refused until step 3;
 2. reconnects with exponential backoff (0.1 s doubling to 5 s, with jitter);
 3. LISTENs again and marks the hub available.
+
+Token revocations (``token_revocations``, a token hash per notification) go to the
+worker's ``TokenRevocations``: the token leaves the cache, its sockets are closed. While
+the connection is down the token cache serves nothing, and it is cleared whole when the
+connection is back (revocations sent meanwhile are lost), and every socket's token is
+checked again.
 
 The connection's ``application_name`` is ``billing-reports events <pid>``, so an
 operator (or a test) can find each worker's listener in ``pg_stat_activity``.
@@ -28,6 +35,8 @@ from typing import Any
 import asyncpg
 
 from server.events.hub import EventHub
+from server.events.revocations import TokenRevocations
+from workflow.events import revocations as token_revocations
 from workflow.events.messages import CHANNEL, MalformedEvent, ReportEventMessage
 
 log = logging.getLogger("billing_reports.events")
@@ -45,9 +54,11 @@ class PostgresListener:
         *,
         health_interval: float = 5.0,
         health_timeout: float = 5.0,
+        revocations: TokenRevocations | None = None,
     ) -> None:
         self.connect_kwargs = connect_kwargs
         self.hub = hub
+        self.revocations = revocations
         self.health_interval = health_interval
         self.health_timeout = health_timeout
         self.application_name = f"{APPLICATION_NAME} {os.getpid()}"
@@ -75,6 +86,8 @@ class PostgresListener:
             await self._task
         self._task = None
         self.hub.set_available(False)
+        if self.revocations is not None:
+            self.revocations.listening(False)
         self.hub.interrupt_all("the server is shutting down")
 
     async def _run(self) -> None:
@@ -99,12 +112,17 @@ class PostgresListener:
         try:
             conn.add_termination_listener(lambda _conn: lost.set())
             await conn.add_listener(CHANNEL, self._on_notification)
+            if self.revocations is not None:
+                await conn.add_listener(token_revocations.CHANNEL, self._on_revocation)
+                self.revocations.listening(True)  # cleared: what was sent while down is lost
             self.connections_made += 1
             self.hub.set_available(True)
             self._listening.set()
             log.info("report events: listening (connection %d)", self.connections_made)
             await self._watch(conn, lost)
         finally:
+            if self.revocations is not None:
+                self.revocations.listening(False)
             if self.hub.available:
                 self.hub.set_available(False)
                 self.hub.interrupt_all("the server's connection to the events dropped")
@@ -133,6 +151,13 @@ class PostgresListener:
             log.warning("report events: ignored %s", error)
             return
         self.hub.publish([message])
+
+    def _on_revocation(self, conn: Any, pid: int, channel: str, payload: str) -> None:
+        if not token_revocations.is_token_hash(payload):
+            log.warning("token revocations: ignored %r", payload[:200])
+            return
+        if self.revocations is not None:
+            self.revocations.revoked([payload])
 
 
 def connect_kwargs_of(client: Any) -> dict[str, Any]:

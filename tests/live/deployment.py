@@ -97,11 +97,11 @@ class Worker:
 
 
 def running_deployment(
-    tmp_path_factory: pytest.TempPathFactory, name: str, worker_count: int = 2
+    tmp_path_factory: pytest.TempPathFactory, name: str, worker_count: int = 2, env: dict[str, str] | None = None
 ) -> Iterator[Deployment]:
     """A module's deployment (its fixture yields from this): started on TEST_DATABASE_URL's cluster, stopped after."""
     test_url = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/brtest")
-    started = Deployment.start(test_url, tmp_path_factory.mktemp(name), worker_count=worker_count)
+    started = Deployment.start(test_url, tmp_path_factory.mktemp(name), worker_count=worker_count, env=env)
     try:
         yield started
     finally:
@@ -113,12 +113,15 @@ class Deployment:
     db_url: str
     log_dir: Path
     workers: list[Worker] = field(default_factory=list)
+    extra_env: dict[str, str] = field(default_factory=dict)  # for the workers and the CLI
 
     @classmethod
-    def start(cls, test_url: str, log_dir: Path, worker_count: int = 2) -> Deployment:
+    def start(
+        cls, test_url: str, log_dir: Path, worker_count: int = 2, env: dict[str, str] | None = None
+    ) -> Deployment:
         """On the cluster of ``test_url``; the database is named after its own (CI drops leftovers by name)."""
         prefix = urlsplit(test_url).path.strip("/").replace("_{}", "").replace("{}", "") or "brtest"
-        deployment = cls(database_url(test_url, f"{prefix}_live_{secrets.token_hex(4)}"), log_dir)
+        deployment = cls(database_url(test_url, f"{prefix}_live_{secrets.token_hex(4)}"), log_dir, extra_env=env or {})
         try:
             deployment.cli("migrate")
             asyncio.run(deployment.execute(_FAILING_COMMIT_TRIGGER))
@@ -135,6 +138,7 @@ class Deployment:
             "DATABASE_URL": self.db_url,
             "AUTO_SUBMIT_INTERVAL_SECONDS": "0",  # no background sweep: the tests' reports are overdue
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+            **self.extra_env,
         }
 
     def cli(self, *args: str) -> str:

@@ -18,6 +18,7 @@ from workflow.core.actors import Actor
 from workflow.core.errors import ErrorCode, InvalidInput, Problem
 from workflow.core.scopes import beyond_tier, scopes_of_tier
 from workflow.database.sql import as_datetime, connection, read
+from workflow.database.unit_of_work import unit_of_work
 
 TOKEN_PREFIX = "brt_"
 
@@ -72,31 +73,62 @@ WHERE t.token_hash = :token_hash AND t.revoked_at IS NULL
 """
 
 
+@dataclass(frozen=True, slots=True)
+class AuthenticatedToken:
+    """What a valid token stands for, with what a cache needs to keep it safely."""
+
+    token_hash: str
+    actor: Actor
+    expires_at: datetime | None
+
+
+def well_formed(token: str | None) -> bool:
+    """Whether ``token`` can be a token at all (anything else is refused without a query)."""
+    return token is not None and token.startswith(TOKEN_PREFIX) and len(token) <= 200
+
+
 async def authenticate(token: str | None, now: datetime | None = None) -> Actor | None:
     """The actor behind a bearer token, or None if it is unknown, expired or revoked."""
-    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+    found = await authenticate_token(token, now)
+    return None if found is None else found.actor
+
+
+async def authenticate_token(token: str | None, now: datetime | None = None) -> AuthenticatedToken | None:
+    """``authenticate``, with the token's hash and expiry (one query; no cache)."""
+    if token is None or not well_formed(token):
         return None
-    rows = await read(connection(), _TOKEN, token_hash=hash_token(token))
+    token_hash = hash_token(token)
+    rows = await read(connection(), _TOKEN, token_hash=token_hash)
     if not rows:
         return None
     row = rows[0]
     expires_at = as_datetime(row["expires_at"])
     if expires_at is not None and expires_at <= (now or datetime.now(UTC)):
         return None
-    return Actor(
+    actor = Actor(
         principal_id=row["principal_id"],
         principal_name=row["principal_name"],
         organization_id=row["organization_id"],
         tier=Tier(row["tier"]),
         scopes=frozenset(Scope(s) for s in row["scopes"].split() if s in _KNOWN_SCOPES),
     )
+    return AuthenticatedToken(token_hash, actor, expires_at)
 
 
 async def revoke_token(token: str, now: datetime | None = None) -> bool:
-    updated = await ApiToken.filter(token_hash=hash_token(token), revoked_at__isnull=True).update(
-        revoked_at=now or datetime.now(UTC)
-    )
-    return updated == 1
+    """Revoke ``token``; in the same transaction, publish the revocation to every worker
+    (``workflow.events.revocations``: they drop it from their caches and close its sockets)."""
+    token_hash = hash_token(token)
+    async with unit_of_work() as work:
+        updated = (
+            await ApiToken.filter(token_hash=token_hash, revoked_at__isnull=True)
+            .using_db(work.conn)
+            .update(revoked_at=now or datetime.now(UTC))
+        )
+        if updated != 1:
+            return False
+        await work.publish_revocation(token_hash)
+    return True
 
 
 _KNOWN_SCOPES = {s.value for s in Scope}

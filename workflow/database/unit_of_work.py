@@ -16,6 +16,10 @@ this task) and collects the report events of the history entries written in it:
   the enclosing one when its savepoint is released. An exception — the block's, a failed
   commit, a cancellation — leaves the ``async with`` before that code runs: nothing is
   delivered.
+- **Token revocations** (``publish_revocation``) travel the same way on their own channel
+  (``workflow.events.revocations``): ``pg_notify`` inside the transaction; and, on both
+  databases, in-process after the commit, so the revoking process itself never serves the
+  token again, not even for the milliseconds the notification takes.
 
 Nothing here patches Tortoise's objects or reads their private attributes: the unit is
 the project's own object, and "after the commit" is simply the code after Tortoise's
@@ -37,6 +41,7 @@ from tortoise.transactions import in_transaction
 
 from workflow.database.sql import connection, fetch, is_postgres
 from workflow.events import messages as events
+from workflow.events import revocations
 from workflow.events.messages import ReportEventMessage
 
 
@@ -52,6 +57,7 @@ class UnitOfWork:
     conn: BaseDBAsyncClient
     postgres: bool
     _pending: list[ReportEventMessage] = field(default_factory=list)
+    _revoked: list[str] = field(default_factory=list)  # token hashes (SQLite: delivered after commit)
 
     async def publish_entries(self, where: str, **params: Any) -> None:
         """Publish the events of the history entries matching ``where`` (``workflow.events.messages``)."""
@@ -60,6 +66,12 @@ class UnitOfWork:
             return
         rows = await fetch(self.conn, events.message_rows_sql(where), **params)
         self._pending.extend(ReportEventMessage.from_row(row) for row in rows)
+
+    async def publish_revocation(self, token_hash: str) -> None:
+        """Publish that the token of ``token_hash`` is revoked (``workflow.events.revocations``)."""
+        if self.postgres:  # for every worker (this one too)
+            await fetch(self.conn, revocations.NOTIFY_SQL, token_hash=token_hash)
+        self._revoked.append(token_hash)  # for this process, right after the commit (both databases)
 
 
 _current: ContextVar[UnitOfWork | None] = ContextVar("current_unit_of_work", default=None)
@@ -81,5 +93,9 @@ async def unit_of_work() -> AsyncIterator[UnitOfWork]:
     # Reached only after a successful commit (or savepoint release).
     if enclosing is not None:
         enclosing._pending.extend(work._pending)
-    elif work._pending:
+        enclosing._revoked.extend(work._revoked)
+        return
+    if work._revoked:
+        revocations.deliver_locally(work._revoked)
+    if work._pending:
         events.deliver_locally(work._pending)
