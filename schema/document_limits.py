@@ -48,7 +48,8 @@ MAX_DEPTH = 10
 MAX_ALIASES = 15
 MAX_FIELDS = 500
 MAX_REPEATS = 1000
-# Every list input (adjustments, usage records, filter values), in arguments and variables.
+# Every list in the variables (adjustments, usage records, filter values); a list written
+# in the document itself is bounded by the token limit.
 MAX_INPUT_LIST = 5000
 
 QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"

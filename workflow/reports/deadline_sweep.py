@@ -137,7 +137,7 @@ async def auto_approve_ready(now: datetime | None = None) -> int:
     async def approve(work: UnitOfWork, report_id: int) -> bool:
         report = await _claim(work.conn, BillingReport.filter(id=report_id, status=ReportStatus.UNDER_REVIEW))
         # Decided under the lock by the rule itself: the Tier 1 may have turned it off meanwhile.
-        if report is None or not may_auto_approve(await _candidate(work, report_id)):
+        if report is None or not may_auto_approve(await _candidate(work.conn, report_id)):
             return False
         step = begin_step(report, SYSTEM, "auto_approve")
         await finish_step(
@@ -195,8 +195,8 @@ async def _claim(conn: BaseDBAsyncClient, query: QuerySet[BillingReport]) -> Bil
     return await query.select_related("partner").first()
 
 
-async def _candidate(work: UnitOfWork, report_id: int) -> ApprovalCandidate:
-    (row,) = await fetch(work.conn, _CANDIDATE, report_id=report_id, rejected=ReportEventAction.REJECTED.value)
+async def _candidate(conn: BaseDBAsyncClient, report_id: int) -> ApprovalCandidate:
+    (row,) = await fetch(conn, _CANDIDATE, report_id=report_id, rejected=ReportEventAction.REJECTED.value)
     return ApprovalCandidate(
         status=ReportStatus(row["status"]),
         auto_approve=bool(row["auto_approve"]),
