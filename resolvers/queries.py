@@ -1,11 +1,14 @@
 """The queries ``viewer``, ``billingPeriods``, ``reports``, ``report`` (docs/contract.md §8; ``node``: resolvers.node).
 
 Each reads through ``workflow.reads.reports`` with the caller's actor, so another tenant's
-report is absent exactly like one that does not exist.
+report is absent exactly like one that does not exist. The reading of each field's
+arguments (scope, page size, cursor, filter) is a function of plain values here, shared
+by Strawberry's resolvers and the compiled query path (``resolvers.compiled``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -17,9 +20,11 @@ from schema.context import Context
 from schema.inputs import ReportFilter
 from schema.pagination import Connection, connection, decode_cursor, encode_cursor, key_id, page_size
 from schema.periods import BillingPeriod
-from schema.permissions import require_reports_read
+from schema.permissions import ensure_reports_read
 from schema.reports import BillingReport
 from schema.viewer import Viewer
+from vocabulary.enums import ReportStatus
+from workflow.core.actors import Actor
 from workflow.reads import reports as reads
 from workflow.reads import views
 
@@ -30,27 +35,35 @@ _PERIOD_CURSOR = "period"
 
 def viewer(info: Info) -> Viewer:
     actor = info.context.actor
-    return Viewer(
-        name=actor.principal_name,
-        scopes=sorted(s.value for s in actor.scopes),
-        organization_id=actor.organization_id or 0,
-    )
+    return Viewer(name=actor.principal_name, scopes=viewer_scopes(actor), organization_id=actor.organization_id or 0)
+
+
+def viewer_scopes(actor: Actor) -> list[str]:
+    return sorted(s.value for s in actor.scopes)
 
 
 async def billing_periods(info: Info, first: int | None = None, after: str | None = None) -> Connection[BillingPeriod]:
     """The periods in which the caller sees at least one report, newest first."""
-    require_reports_read(info)
-    size = page_size(first)
-    after_day = decode_cursor(_PERIOD_CURSOR, after, date.fromisoformat)
-    page = await reads.period_page(info.context.actor, size, after_day)
+    page = await period_page(info.context.actor, first, after)
     return connection(
         page.items,
         total_count=page.total_count,
         has_next_page=page.has_next_page,
         after=after,
-        cursor_of=lambda p: encode_cursor(_PERIOD_CURSOR, [p.starts_on.isoformat()]),
+        cursor_of=period_cursor,
         node_of=BillingPeriod.from_view,
     )
+
+
+async def period_page(actor: Actor, first: int | None, after: str | None) -> views.Page[views.PeriodView]:
+    ensure_reports_read(actor)
+    size = page_size(first)
+    after_day = decode_cursor(_PERIOD_CURSOR, after, date.fromisoformat)
+    return await reads.period_page(actor, size, after_day)
+
+
+def period_cursor(period: views.PeriodView) -> str:
+    return encode_cursor(_PERIOD_CURSOR, [period.starts_on.isoformat()])
 
 
 async def reports(
@@ -60,40 +73,51 @@ async def reports(
     after: str | None = None,
 ) -> Connection[BillingReport]:
     """The reports the caller sees, newest period first, then in generation order."""
-    require_reports_read(info)
-    size = page_size(first)
-    after_key = decode_cursor(_REPORT_CURSOR, after, _report_key)
-    page = await reads.report_page(info.context.actor, _report_filter(filter), size, after_key)
+    given = filter or ReportFilter()
+    page = await report_page(info.context.actor, given.period, given.statuses, given.partner_id, first, after)
     return connection(
         page.items,
         total_count=page.total_count,
         has_next_page=page.has_next_page,
         after=after,
-        cursor_of=_report_cursor,
+        cursor_of=report_cursor,
         node_of=BillingReport.from_view,
     )
 
 
+async def report_page(
+    actor: Actor,
+    period: str | None,
+    statuses: Collection[ReportStatus] | None,
+    partner_id: str | None,
+    first: int | None,
+    after: str | None,
+) -> views.Page[views.ReportView]:
+    """``reports``' page from its arguments (the filter's fields given one by one)."""
+    ensure_reports_read(actor)
+    size = page_size(first)
+    after_key = decode_cursor(_REPORT_CURSOR, after, _report_key)
+    report_filter = views.ReportFilter(
+        period=period_label(period),
+        statuses=None if statuses is None else frozenset(statuses),
+        partner_id=partner_pk(partner_id),
+    )
+    return await reads.report_page(actor, report_filter, size, after_key)
+
+
 async def report(info: Info, id: strawberry.ID) -> BillingReport | None:
     """The report, or null if it does not exist for the caller (another tenant's included)."""
-    require_reports_read(info)
-    pk = ids.decode_as(ids.BILLING_REPORT, id)
-    if pk is None:
-        return None
-    view = await info.context.loaders.reports.load(pk)
+    view = await visible_report(info.context.actor, id)
     return None if view is None else BillingReport.from_view(view)
 
 
-def _report_filter(given: ReportFilter | None) -> views.ReportFilter:
-    if given is None:
-        return views.ReportFilter()
-    statuses = None if given.statuses is None else frozenset(given.statuses)
-    return views.ReportFilter(
-        period=period_label(given.period), statuses=statuses, partner_id=partner_pk(given.partner_id)
-    )
+async def visible_report(actor: Actor, global_id: str) -> views.ReportView | None:
+    ensure_reports_read(actor)
+    pk = ids.decode_as(ids.BILLING_REPORT, global_id)
+    return None if pk is None else await reads.visible_report(actor, pk)
 
 
-def _report_cursor(view: views.ReportView) -> str:
+def report_cursor(view: views.ReportView) -> str:
     starts_on, report_id = reads.report_key(view)
     return encode_cursor(_REPORT_CURSOR, [starts_on.isoformat(), report_id])
 

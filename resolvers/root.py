@@ -23,8 +23,8 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from resolvers import node, platform_mutations, queries, report_mutations, settings_mutations, subscriptions
+from resolvers.compiled import CompiledQueries
 from resolvers.event_sharing import SharedEventExecution
-from resolvers.report_query import ReportQueryPath
 from schema.channel import Customer, Organization
 from schema.errors import should_mask_error
 from schema.graphql_schema import graphql_schema_of
@@ -174,7 +174,13 @@ def make_schema(*, debug: bool = False) -> strawberry.Schema:
 schema = make_schema()
 
 
-def report_query_path(built: strawberry.Schema, *, debug: bool = False) -> ReportQueryPath:
-    """The purpose-built path for report queries, with ``built``'s own limits and rules."""
+def compiled_queries(built: strawberry.Schema, *, debug: bool = False) -> CompiledQueries:
+    """The compiled query path (``resolvers.compiled``), with ``built``'s own limits, rules and error log."""
     rules = () if debug else _PRODUCTION_RULES
-    return ReportQueryPath(graphql_schema_of(built), rules=rules, max_tokens=MAX_TOKENS, cache_size=CACHE_SIZE)
+    return CompiledQueries(
+        graphql_schema_of(built),
+        rules=rules,
+        max_tokens=MAX_TOKENS,
+        cache_size=CACHE_SIZE,
+        report_errors=built.process_errors,
+    )

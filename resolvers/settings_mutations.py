@@ -10,8 +10,10 @@ from resolvers.outcome import attempt
 from schema import ids
 from schema.context import Context
 from schema.errors import user_errors
-from schema.permissions import require_reports_read
+from schema.permissions import ensure_reports_read
 from schema.settings import PartnerSettings, UpdatePartnerSettingsInput, UpdatePartnerSettingsPayload
+from workflow.core.actors import Actor
+from workflow.reads.views import PartnerSettings as PartnerSettingsView
 from workflow.reports import settings
 
 Info = strawberry.Info[Context, None]
@@ -27,14 +29,19 @@ async def partner_settings(
         ),
     ] = None,
 ) -> PartnerSettings | None:
-    require_reports_read(info)
+    view = await partner_settings_view(info.context.actor, partner_id)
+    return None if view is None else PartnerSettings.from_view(view)
+
+
+async def partner_settings_view(actor: Actor, partner_id: str | None) -> PartnerSettingsView | None:
+    """``partnerSettings``' answer from its argument (also for the compiled query path)."""
+    ensure_reports_read(actor)
     tier1_id = None
     if partner_id is not None:
         tier1_id = ids.decode_as(ids.ORGANIZATION, partner_id)
         if tier1_id is None:  # not an organization's ID: like one the caller may not see
             return None
-    view = await settings.partner_settings(info.context.actor, tier1_id)
-    return None if view is None else PartnerSettings.from_view(view)
+    return await settings.partner_settings(actor, tier1_id)
 
 
 async def update_partner_settings(info: Info, input: UpdatePartnerSettingsInput) -> UpdatePartnerSettingsPayload:

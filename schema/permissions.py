@@ -12,9 +12,16 @@ import strawberry
 
 from schema.context import Context
 from schema.errors import ApiError
+from vocabulary.enums import Scope
+from workflow.core.actors import Actor
 from workflow.core.errors import ErrorCode
 
 
-def require_reports_read(info: strawberry.Info[Context, None]) -> None:
-    if not info.context.can_read_reports:
+def ensure_reports_read(actor: Actor) -> None:
+    """The check itself, for Strawberry's resolvers and the compiled query path alike."""
+    if not actor.has(Scope.REPORTS_READ):
         raise ApiError(ErrorCode.FORBIDDEN, "reading reports needs the reports:read scope")
+
+
+def require_reports_read(info: strawberry.Info[Context, None]) -> None:
+    ensure_reports_read(info.context.actor)

@@ -72,9 +72,11 @@ class BillingReport(Node):
         after: str | None = None,
         filter: LineItemFilter | None = None,
     ) -> Connection[LineItem]:
-        size = page_size(first)
-        after_id = decode_cursor(LINE_CURSOR, after, key_id)
-        page = await info.context.loaders.line_pages.load((self.view.id, size, after_id, _line_filter(filter)))
+        given = filter or LineItemFilter()
+        size, after_id, line_filter = line_page_arguments(
+            first, after, given.customer_id, given.solution_code, given.adjusted
+        )
+        page = await info.context.loaders.line_pages.load((self.view.id, size, after_id, line_filter))
         return connection(
             page.items,
             total_count=page.total_count,
@@ -119,14 +121,18 @@ def line_cursor(line: LineView) -> str:
     return urlsafe_b64encode(b'["c1","line",%d]' % line.id).decode()
 
 
-def _line_filter(given: LineItemFilter | None) -> LineFilter:
-    if given is None:
-        return LineFilter()
-    customer_id = None
-    if given.customer_id is not None:
-        # An ID that is not a customer's matches no line (ids are positive).
-        customer_id = ids.decode_as(ids.CUSTOMER, given.customer_id) or -1
-    if given.solution_code is not None and "\x00" in given.solution_code:
+def line_page_arguments(
+    first: int | None, after: str | None, customer_id: str | None, solution_code: str | None, adjusted: bool | None
+) -> tuple[int, int | None, LineFilter]:
+    """``lineItems``' arguments (the filter's fields one by one) as (page size, after line id, filter).
+
+    Shared by the resolver above and the compiled query path (``resolvers.compiled``).
+    """
+    size = page_size(first)
+    after_id = decode_cursor(LINE_CURSOR, after, key_id)
+    # An ID that is not a customer's matches no line (ids are positive).
+    customer_pk = None if customer_id is None else ids.decode_as(ids.CUSTOMER, customer_id) or -1
+    if solution_code is not None and "\x00" in solution_code:
         # No code holds a NUL character (PostgreSQL's text cannot, nor be asked for one).
-        return LineFilter(customer_id=-1)  # matches no line
-    return LineFilter(customer_id=customer_id, solution_code=given.solution_code, adjusted=given.adjusted)
+        return size, after_id, LineFilter(customer_id=-1)  # matches no line
+    return size, after_id, LineFilter(customer_id=customer_pk, solution_code=solution_code, adjusted=adjusted)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from typing import Any
 
 import orjson
 from cross_web import HTTPException  # what Strawberry 0.34x views raise (cross-web is its dependency)
@@ -42,7 +43,7 @@ from strawberry.schema import BaseSchema
 from strawberry.types.unset import UNSET, UnsetType
 
 from resolvers.loaders import Loaders
-from resolvers.root import SubscriptionOverHttp, report_query_path
+from resolvers.root import SubscriptionOverHttp, compiled_queries
 from schema.context import Context
 from server.auth import actor_of, unauthenticated
 from server.events.revocations import TokenRevocations
@@ -103,8 +104,8 @@ class GraphQLView(GraphQL[Context, None]):
         )
         self.events = events  # the worker's live events, for subscriptions
         self.revocations = revocations  # the worker's token cache, and its sockets' token watches
-        # Report queries answered without a resolver per field (resolvers.report_query).
-        self.report_query = report_query_path(schema, debug=debug)  # type: ignore[arg-type]  # a strawberry.Schema
+        # Queries answered without a resolver per field (resolvers.compiled).
+        self.compiled = compiled_queries(schema, debug=debug)  # type: ignore[arg-type]  # a strawberry.Schema
         self.time_limit = time_limit  # seconds per HTTP request; 0: none
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -147,20 +148,29 @@ class GraphQLView(GraphQL[Context, None]):
         return await respond_once(request, lambda: self._execute(request, actor))
 
     async def _answer_directly(self, request: Request, actor: Actor) -> Response | None:
-        """A report query answered by ``resolvers.report_query``, or None for Strawberry.
+        """A query answered on the compiled path (``resolvers.compiled``), or None for Strawberry.
 
-        Requests with an ``Idempotency-Key`` go to ``respond_once``, which checks the header.
+        Requests with an ``Idempotency-Key`` go to ``respond_once``, which checks the header
+        (and hands a query back to ``_execute``, which tries this path first too).
         """
-        if (
-            request.method != "POST"
-            or not _is_json(request.headers.get("content-type"))
-            or IDEMPOTENCY_HEADER in request.headers
-        ):
+        if IDEMPOTENCY_HEADER in request.headers:
             return None
-        answer = await self.report_query.answer(await request.body(), actor)
+        return await self._compiled_answer(request, actor)
+
+    async def _compiled_answer(self, request: Request, actor: Actor) -> Response | None:
+        if request.method != "POST" or not _is_json(request.headers.get("content-type")):
+            return None
+        graphql_request = _graphql_request(await request.body())
+        if graphql_request is None:
+            return None
+        answer = await self.compiled.answer(*graphql_request, actor)
         return None if answer is None else Response(answer, media_type="application/json")
 
     async def _execute(self, request: Request, actor: Actor) -> Response:
+        if IDEMPOTENCY_HEADER in request.headers:
+            answer = await self._compiled_answer(request, actor)
+            if answer is not None:
+                return answer
         try:
             return await self.run(request, context=Context(actor=actor, make_loaders=Loaders, request=request))
         except HTTPException as error:
@@ -182,6 +192,24 @@ class GraphQLView(GraphQL[Context, None]):
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
+
+
+def _graphql_request(body: bytes) -> tuple[str, str | None, dict[str, Any]] | None:
+    """(query, operationName, variables) of a well-formed GraphQL POST body, else None (Strawberry says why)."""
+    try:
+        request = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(request, dict):
+        return None
+    query, operation_name, variables = request.get("query"), request.get("operationName"), request.get("variables")
+    if not isinstance(query, str) or not (operation_name is None or isinstance(operation_name, str)):
+        return None
+    if variables is None:
+        variables = {}
+    if not isinstance(variables, dict):
+        return None
+    return query, operation_name, variables
 
 
 def _is_json(content_type: str | None) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -19,6 +19,7 @@ import pytest_asyncio
 from tortoise.context import TortoiseContext, tortoise_test_context
 
 from models import MODEL_MODULES
+from resolvers.compiled import FALLBACKS
 from tests.world import World, build_world
 
 
@@ -76,3 +77,16 @@ async def db() -> AsyncIterator[TortoiseContext]:
 async def world(db: TortoiseContext) -> World:
     """Two Tier 1 partners with two Tier 2 partners each, customers, solutions, tokens."""
     return await build_world()
+
+
+@pytest.fixture(autouse=True)
+def every_query_compiled() -> Iterator[None]:
+    """No test's query falls back to Strawberry, except introspection (debug mode).
+
+    The compiled path (``resolvers.compiled``) counts what it hands to Strawberry for
+    lack of a plan: a field added to the schema but not to its table would otherwise
+    quietly lose its speed and its parity check.
+    """
+    FALLBACKS.clear()
+    yield
+    assert set(FALLBACKS) <= {"introspection"}, f"queries answered by Strawberry without a plan: {dict(FALLBACKS)}"

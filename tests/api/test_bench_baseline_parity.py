@@ -1,8 +1,10 @@
-"""The bench's hand-written baseline answers the report query with the service's own JSON.
+"""The bench's hand-written baseline answers each measured query with the service's own JSON.
 
-``python -m bench.report_query`` compares the two before timing them; this keeps the
-comparison honest between bench runs, on a small report, in about a second. The
-baseline talks asyncpg directly, so this needs PostgreSQL.
+``python -m bench.queries screen|list|history`` compares the two before timing them; this
+keeps the comparison honest between bench runs, in a few seconds: the report screen on a
+small report and another tenant's, and every parity case of the reports list and of the
+history (bench/shapes.py), byte for byte. The baseline talks asyncpg directly, so this
+needs PostgreSQL.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from bench import baseline_app
 from bench.parity import differences
 from bench.report_detail import request_body
 from bench.seed import BenchWorld, fill
+from bench.shapes import SHAPES
 from server.app import create_app
 from server.settings import Settings
 
@@ -77,3 +80,41 @@ async def test_the_baseline_hides_another_tenants_report_as_the_service_does(
 
     assert expected == {"data": {"report": None}}
     assert actual == expected
+
+
+@pytest.mark.parametrize("shape_name", ["list", "history"])
+async def test_the_baseline_answers_every_case_of_the_list_and_the_history_with_the_services_bytes(
+    shape_name: str, bench_world: BenchWorld, baseline: httpx.AsyncClient, service: httpx.AsyncClient
+) -> None:
+    shape = SHAPES[shape_name]
+    cases = shape.cases(bench_world, 50)
+    assert len(cases) >= 2
+
+    for case in cases:
+        headers = {"Authorization": f"Bearer {case.token}", "Content-Type": "application/json"}
+        expected = await baseline.post(shape.baseline_path, content=case.body, headers=headers)
+        actual = await service.post("/graphql", content=case.body, headers=headers)
+
+        assert expected.status_code == actual.status_code == 200, (case.label, expected.text, actual.text)
+        assert case.expect(expected.json()), (case.label, expected.text)
+        assert differences(expected.json(), actual.json()) == [], case.label
+        assert expected.content == actual.content, case.label
+
+
+async def test_the_list_and_history_cases_cover_a_next_page_and_six_entries_with_changes(
+    bench_world: BenchWorld, baseline: httpx.AsyncClient
+) -> None:
+    headers = {"Authorization": f"Bearer {bench_world.tier1_token}", "Content-Type": "application/json"}
+    listed = (
+        await baseline.post("/graphql/reports", content=SHAPES["list"].cases(bench_world, 50)[0].body, headers=headers)
+    ).json()
+    history_case = SHAPES["history"].cases(bench_world, 50)[0]
+    history = (await baseline.post("/graphql/history", content=history_case.body, headers=headers)).json()
+
+    reports = listed["data"]["reports"]
+    assert reports["totalCount"] == 25 and reports["pageInfo"]["hasNextPage"] is True
+    assert {edge["node"]["status"] for edge in reports["edges"]} >= {"UNDER_REVIEW", "APPROVED", "PREPARING"}
+    entries = history["data"]["report"]["history"]
+    assert [e["action"] for e in entries] == ["GENERATED", "SAVED", "SUBMITTED", "REJECTED", "SUBMITTED", "APPROVED"]
+    assert [len(e["changes"]) for e in entries] == [0, 2, 1, 0, 1, 0]
+    assert entries[0]["actor"] is not None and entries[3]["actor"]["organization"]["name"] == "North Distribution"

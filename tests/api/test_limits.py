@@ -250,10 +250,10 @@ async def test_an_unexpected_error_is_masked_and_logged_with_the_request_id(
     await given_generated_reports(world, days=2)
     report_id = await report_id_of(api, world.tier2_a1)
 
-    async def broken(report_ids: object) -> object:
+    async def broken(*arguments: object) -> object:
         raise RuntimeError("connection string postgres://secret")
 
-    # Both reads of totals: the report query path's and the resolvers' it falls back to.
+    # Both reads of totals: with the report (the report screen's) and on their own.
     monkeypatch.setattr(report_contents, "totals", broken)
     monkeypatch.setattr(report_contents, "visible_report_with_totals", broken)
     with caplog.at_level(logging.ERROR, logger="strawberry.execution"):

@@ -117,3 +117,9 @@ def test_stored_credits_come_back_as_decimals_never_floats() -> None:
 @given(st.integers(0, int(MAX_CREDITS) * 10_000))
 def test_what_the_api_shows_parses_back_to_the_same_stored_value(e4: int) -> None:
     assert stored(format_credits(e4)) == e4
+
+
+@given(st.integers(min_value=-(2**63), max_value=2**63 - 1))
+def test_credits_are_written_as_the_decimal_they_are(scaled: int) -> None:
+    # format_credits is whole-number arithmetic for speed; Decimal is what it must equal.
+    assert format_credits(scaled) == str(from_e4(scaled))

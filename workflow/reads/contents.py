@@ -129,6 +129,9 @@ async def _line_counts(report_ids: Sequence[int], line_filter: LineFilter) -> di
     return {rid: page.total_count for rid, page in pages.items()}
 
 
+_RULES = {rule.value: rule for rule in AggregationRule}  # a dict lookup: ~10x cheaper than the enum's call
+
+
 def _line(row: Row) -> LineView:
     # By position (the columns of _LINES are LineView's fields, in order): a page builds up
     # to 100, and reading 17 columns by name cost as much again as building the view.
@@ -140,7 +143,7 @@ def _line(row: Row) -> LineView:
         row[4],
         row[5],
         row[6],
-        AggregationRule(row[7]),
+        _RULES[row[7]],
         row[8],
         row[9],
         as_date(row[10]),

@@ -55,6 +55,16 @@ class CustomerView:
     name: str
     partner_id: int
 
+    # Named as a line names its customer's fields (LineView.customer_id, .customer_name), so
+    # that a customer reads the same from either (resolvers.compiled.fields, "Customer").
+    @property
+    def customer_id(self) -> int:
+        return self.id
+
+    @property
+    def customer_name(self) -> str:
+        return self.name
+
 
 @dataclass(frozen=True, slots=True)
 class ReportFilter:

@@ -1,68 +1,30 @@
-"""The purpose-built path for report queries answers exactly as Strawberry does, or not at all.
+"""The compiled query path answers exactly as Strawberry does: hand-written examples.
 
-Two apps on the same database: one as served (report queries go through
-``resolvers.report_query``), one whose path always declines (every request through
-Strawberry). Each operation below is posted to both: the status and the body must be the
-same bytes, and the first app must have answered it directly exactly when the table says
-so — an operation the path should take but declines would make its speed a fiction, and
-one it takes but should not would skip a rule.
+Two apps on the same database: one as served (queries go through ``resolvers.compiled``),
+one whose compiled path always declines (every request through Strawberry). Each
+operation below is posted to both: the status and the body must be the same bytes, and
+the first app must have answered it on the compiled path exactly when the table says so
+— only what is not a valid query (a validation error, a bad variable, a mutation) is
+Strawberry's. The random operations of ``test_compiled_parity_search.py`` do the same at
+scale.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest_asyncio
-from graphql import GraphQLObjectType, get_named_type
 from tortoise.context import TortoiseContext
 
 from bench.report_detail import QUERY as REPORT_SCREEN
 from models import LineItem
-from resolvers.report_query.fields import LISTS, OBJECTS, SCALARS
-from resolvers.root import schema
 from schema import ids
-from server.app import create_app
-from server.settings import Settings
 from tests.api import operations as op
 from tests.api.steps import adjustment, given_generated_reports, lines, mutate, report_id_of
+from tests.api.two_paths import Apps, post
 from tests.world import World, build_world
 from vocabulary.enums import Scope
 from workflow.access import tokens
-
-
-@dataclass
-class Apps:
-    direct: httpx.AsyncClient  # as served
-    general: httpx.AsyncClient  # Strawberry for everything
-    answered: list[bool]  # per request to ``direct``: did the path answer it?
-
-
-@pytest_asyncio.fixture
-async def apps(db: TortoiseContext) -> AsyncIterator[Apps]:
-    served = create_app(settings=Settings(debug=False), register_orm=False)
-    general = create_app(settings=Settings(debug=False), register_orm=False)
-    answered: list[bool] = []
-    path = served.state.graphql.report_query
-    answer = path.answer
-
-    async def recording(body: bytes, actor: Any) -> bytes | None:
-        result = await answer(body, actor)
-        answered.append(result is not None)
-        return result
-
-    async def declining(body: bytes, actor: Any) -> None:
-        return None
-
-    path.answer = recording
-    general.state.graphql.report_query.answer = declining
-    async with (
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=served), base_url="http://billing.test") as direct,
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=general), base_url="http://billing.test") as other,
-    ):
-        yield Apps(direct, other, answered)
 
 
 @pytest_asyncio.fixture
@@ -137,7 +99,7 @@ async def test_the_report_screen_and_its_variants_get_the_same_bytes_from_both_p
     world = screen_world
     alpha_report = await report_id_of(apps.direct, world.tier2_a1)
     beta_report = await report_id_of(apps.direct, world.tier2_a2)
-    two_lines = await _post(apps.direct, world.tier1_a.token, SECOND_PAGE, {"id": alpha_report})
+    two_lines = await post(apps.direct, world.tier1_a.token, SECOND_PAGE, {"id": alpha_report})
     cursor = two_lines.json()["data"]["report"]["lineItems"]["pageInfo"]["endCursor"]
     a_line = (await lines(apps.direct, world.tier2_a1, alpha_report))[0]["id"]
     no_read = (await tokens.issue_token(world.tier1_a.organization, "reviewer", [Scope.REPORTS_REVIEW])).token
@@ -169,61 +131,100 @@ async def test_the_report_screen_and_its_variants_get_the_same_bytes_from_both_p
         ("the page after a cursor", parent, SECOND_PAGE, {"id": alpha_report, "after": cursor}, True),
         ("the first page", parent, SECOND_PAGE, {"id": alpha_report}, True),
         ("an ID written in the document", parent, LITERAL_ID % alpha_report, {}, True),
-        # Declined: each goes through Strawberry, with its usual answer or error.
-        ("history is not on the path", parent, op.REPORT_DETAIL, {"id": alpha_report}, False),
+        # Errors, answered on the compiled path as Strawberry answers them.
+        ("history, with actors and changes", parent, op.REPORT_DETAIL, {"id": alpha_report}, True),
         (
-            "a period's deadline is not on the path",
+            "a period's deadline",
             parent,
             "query($id: ID!) { report(id: $id) { period { submissionDeadline } } }",
             {"id": alpha_report},
-            False,
+            True,
         ),
         (
             "a line filter",
             parent,
             op.REPORT_DETAIL.replace("history {", "h: history {"),
             {"id": alpha_report, "filter": {"adjusted": True}},
-            False,
+            True,
         ),
         (
-            "filtered lines without history",
+            "filtered lines",
             parent,
             "query($id: ID!) { report(id: $id) { lineItems(filter: {adjusted: true}) { totalCount } } }",
             {"id": alpha_report},
-            False,
+            True,
         ),
         (
-            "a page size out of range",
+            "a page size out of range: a located error, the report null",
             parent,
             "query($id: ID!) { report(id: $id) { lineItems(first: 101) { totalCount } } }",
             {"id": alpha_report},
-            False,
+            True,
         ),
-        ("a malformed cursor", parent, SECOND_PAGE, {"id": alpha_report, "after": "bm9wZQ=="}, False),
-        ("a missing variable", parent, REPORT_SCREEN, {}, False),
-        ("a variable of the wrong type", parent, SECOND_PAGE, {"id": alpha_report, "after": 5}, False),
-        ("a token without reports:read", no_read, REPORT_SCREEN, {"id": alpha_report}, False),
+        ("a malformed cursor", parent, SECOND_PAGE, {"id": alpha_report, "after": "bm9wZQ=="}, True),
+        ("a token without reports:read: FORBIDDEN", no_read, REPORT_SCREEN, {"id": alpha_report}, True),
+        (
+            "FORBIDDEN on a non-null root field nulls data, after the nullable ones",
+            no_read,
+            '{ a: report(id: "x") { id } viewer { name } reports { totalCount } b: node(id: "x") { id } }',
+            {},
+            True,
+        ),
         (
             "a directive",
             parent,
-            "query($id: ID!, $on: Boolean!) { report(id: $id) { id @include(if: $on) } }",
+            "query($id: ID!, $on: Boolean!) { report(id: $id) { id @include(if: $on) v: version @skip(if: $on) } }",
             {"id": alpha_report, "on": True},
-            False,
+            True,
+        ),
+        (
+            "the same directive, the other way",
+            parent,
+            "query($id: ID!, $on: Boolean!) { report(id: $id) { id @include(if: $on) v: version @skip(if: $on) } }",
+            {"id": alpha_report, "on": False},
+            True,
         ),
         (
             "two report fields",
             parent,
             "query($id: ID!) { a: report(id: $id) { id } b: report(id: $id) { id } }",
             {"id": alpha_report},
-            False,
+            True,
         ),
         (
-            "another root field",
+            "the reports list",
             parent,
-            "query($id: ID!) { report(id: $id) { id } viewer { name } }",
-            {"id": alpha_report},
-            False,
+            "{ reports(first: 3) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id "
+            "status availableActions period { label submissionDeadline } partner { name } totals { usedUnits } } } } }",
+            {},
+            True,
         ),
+        (
+            "billing periods and the viewer",
+            owner,
+            "{ viewer { name scopes organization { id name tier } } billingPeriods { totalCount edges { node { "
+            "label startsOn endsOn submissionDeadline } } } }",
+            {},
+            True,
+        ),
+        (
+            "partner settings",
+            owner,
+            "{ partnerSettings { partner { name } submissionDeadlineDays autoApprove } }",
+            {},
+            True,
+        ),
+        (
+            "node, of each kind",
+            parent,
+            "query($r: ID!, $l: ID!) { r: node(id: $r) { __typename id ... on BillingReport { status } } "
+            "l: node(id: $l) { __typename id ... on LineItem { customer { id name } } } }",
+            {"r": alpha_report, "l": a_line},
+            True,
+        ),
+        # Not valid queries: Strawberry's, with its usual error.
+        ("a missing variable", parent, REPORT_SCREEN, {}, False),
+        ("a variable of the wrong type", parent, SECOND_PAGE, {"id": alpha_report, "after": 5}, False),
         (
             "more aliases than the limit",
             parent,
@@ -236,8 +237,8 @@ async def test_the_report_screen_and_its_variants_get_the_same_bytes_from_both_p
     ]
     for what, token, query, variables, direct in cases:
         apps.answered.clear()
-        mine = await _post(apps.direct, token, query, variables)
-        theirs = await _post(apps.general, token, query, variables)
+        mine = await post(apps.direct, token, query, variables)
+        theirs = await post(apps.general, token, query, variables)
         assert (mine.status_code, mine.content) == (theirs.status_code, theirs.content), what
         assert apps.answered == [direct], f"{what}: answered directly {apps.answered}, expected [{direct}]"
 
@@ -249,27 +250,8 @@ async def test_a_report_without_lines_shows_zero_totals_on_both_paths(apps: Apps
     await LineItem.filter(report_id=ids.decode_as(ids.BILLING_REPORT, report_id)).delete()
     apps.answered.clear()
 
-    mine = await _post(apps.direct, world.tier1_a.token, FIELDS_OF_EVERY_TYPE, {"id": report_id})
-    theirs = await _post(apps.general, world.tier1_a.token, FIELDS_OF_EVERY_TYPE, {"id": report_id})
+    mine = await post(apps.direct, world.tier1_a.token, FIELDS_OF_EVERY_TYPE, {"id": report_id})
+    theirs = await post(apps.general, world.tier1_a.token, FIELDS_OF_EVERY_TYPE, {"id": report_id})
 
     assert mine.content == theirs.content and apps.answered == [True]
     assert mine.json()["data"]["report"]["totals"]["lineCount"] == 0
-
-
-async def _post(client: httpx.AsyncClient, token: str, query: str, variables: dict[str, Any]) -> httpx.Response:
-    return await client.post(
-        "/graphql", json={"query": query, "variables": variables}, headers={"Authorization": f"Bearer {token}"}
-    )
-
-
-def test_every_field_the_path_answers_is_a_field_of_its_type_in_the_schema() -> None:
-    # A misspelt or renamed field would never be matched: its queries would quietly leave the path.
-    types = schema._schema.type_map
-    for table in (SCALARS, OBJECTS, LISTS):
-        for type_name, answered in table.items():
-            graphql_type = types[type_name]
-            assert isinstance(graphql_type, GraphQLObjectType), type_name
-            assert set(answered) <= set(graphql_type.fields), (type_name, set(answered) - set(graphql_type.fields))
-    for type_name, answered in {**OBJECTS, **LISTS}.items():
-        for name, (_, child_type) in answered.items():
-            assert get_named_type(types[type_name].fields[name].type).name == child_type, (type_name, name)

@@ -1,0 +1,362 @@
+"""Where each field's value comes from on the compiled path: one entry per field of every
+type a query reaches.
+
+The schema (``resolvers.root``) says what a field is: its type, nullability, arguments
+and their defaults, its serializer (``ID``, enums, ``Date``, ``DateTime``, the 32-bit
+``Int``). This table says only where the value is, from the object it is a field of
+(its *source*: a read view of ``workflow.reads.views``, the actor, or a page):
+
+- a string: the source's attribute (a dotted path is followed);
+- a function ``(source, request) -> value``, no reads: computed from the source (the
+  rules it applies are the ones Strawberry's types apply, imported from their homes);
+- ``SAME``: an object field answered from the same source (a line's ``customer``);
+- a ``Fetch``: a read for *all* the sources of this field at once, given the field's
+  coerced arguments — one call per field of the document, whatever the number of
+  sources, which keeps the SQL per request constant.
+
+The argument handling, permission checks and reads are the functions Strawberry's
+resolvers call (``resolvers.queries``, ``resolvers.node``, ``schema.reports``,
+``resolvers.settings_mutations``), so both paths apply the same rules; the hypothesis
+test ``tests/api/test_compiled_parity.py`` holds their answers to the same bytes, and
+``tests/unit/test_compiled_fields.py`` fails for a field of the schema missing here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from resolvers import queries
+from resolvers.node import NODE_TYPES, visible_node
+from resolvers.settings_mutations import partner_settings_view
+from schema import ids
+from schema.permissions import ensure_reports_read
+from schema.reports import line_cursor, line_page_arguments
+from workflow.core.actors import Actor
+from workflow.core.credits import format_credits
+from workflow.core.deadlines import period_deadline
+from workflow.core.machine import available_actions
+from workflow.core.periods import Month
+from workflow.reads import contents as report_contents
+from workflow.reads import reports as reads
+from workflow.reads.views import EventView, LineView, Page, PeriodView, ReportView, Totals
+
+
+class Request:
+    """One request on the compiled path: the caller, and what its fetches read."""
+
+    __slots__ = ("actor", "fetched", "known_reports", "known_totals", "variables")
+
+    def __init__(self, actor: Actor, variables: Any) -> None:
+        self.actor = actor
+        self.variables = variables  # graphql-core's coerced VariableValues
+        self.fetched: list[Any] = []  # per fetching field of the plan: {id(source): value}, or a failure
+        # Reports whose history was read: an entry's ``report`` is then known (as in schema.history).
+        self.known_reports: dict[int, ReportView] = {}
+        # Totals read with their report (the report screen): not read again.
+        self.known_totals: dict[int, Totals] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class PageSource:
+    """A connection's source: the page, the ``after`` it was asked with, and its cursors."""
+
+    page: Page[Any]
+    after: str | None
+    cursor_of: Callable[[Any], str]
+
+
+Selected = frozenset[str]  # the names of the fields selected below a field (its object type's)
+
+
+@dataclass(frozen=True)
+class Fetch:
+    """``read(request, sources, arguments, selected)``: one value per source, in order.
+
+    ``selected`` lets a read take what the document asks below it in the same query
+    (a report with its totals).
+    """
+
+    read: Callable[[Request, Sequence[Any], dict[str, Any], Selected], Awaitable[Sequence[Any]]]
+
+
+class Same:
+    def __repr__(self) -> str:
+        return "SAME"
+
+
+SAME = Same()
+Source = str | Callable[[Any, Request], Any] | Same | Fetch  # or a GlobalId (a callable)
+
+
+# --- fetches: Query -----------------------------------------------------------
+
+
+async def _billing_periods(
+    request: Request, sources: Sequence[Any], args: dict[str, Any], selected: Selected
+) -> list[PageSource]:
+    page = await queries.period_page(request.actor, args.get("first"), args.get("after"))
+    return [PageSource(page, args.get("after"), queries.period_cursor)]
+
+
+async def _reports(
+    request: Request, sources: Sequence[Any], args: dict[str, Any], selected: Selected
+) -> list[PageSource]:
+    given = args.get("filter") or {}
+    page = await queries.report_page(
+        request.actor,
+        given.get("period"),
+        given.get("statuses"),
+        given.get("partnerId"),
+        args.get("first"),
+        args.get("after"),
+    )
+    return [PageSource(page, args.get("after"), queries.report_cursor)]
+
+
+async def _report(
+    request: Request, sources: Sequence[Any], args: dict[str, Any], selected: Selected
+) -> list[ReportView | None]:
+    if "totals" not in selected:
+        return [await queries.visible_report(request.actor, args["id"])]
+    # The report screen: the report and its totals in one query.
+    ensure_reports_read(request.actor)
+    pk = ids.decode_as(ids.BILLING_REPORT, args["id"])
+    found = None if pk is None else await report_contents.visible_report_with_totals(request.actor, pk)
+    if found is None:
+        return [None]
+    report, request.known_totals[report.id] = found
+    return [report]
+
+
+async def _node(request: Request, sources: Sequence[Any], args: dict[str, Any], selected: Selected) -> list[Any]:
+    return [await visible_node(request.actor, args["id"])]
+
+
+async def _partner_settings(
+    request: Request, sources: Sequence[Any], args: dict[str, Any], selected: Selected
+) -> list[Any]:
+    return [await partner_settings_view(request.actor, args.get("partnerId"))]
+
+
+async def _viewer_organization(
+    request: Request, sources: Sequence[Actor], args: dict[str, Any], selected: Selected
+) -> list[Any]:
+    view = await reads.visible_organization(request.actor, request.actor.organization_id or 0)
+    if view is None:  # a principal always sees its own organization (schema.viewer)
+        raise LookupError("the caller's organization is missing")
+    return [view for _ in sources]
+
+
+# --- fetches: what hangs off a report ---------------------------------------------
+
+
+async def _line_items(
+    request: Request, sources: Sequence[ReportView], args: dict[str, Any], selected: Selected
+) -> list[PageSource]:
+    given = args.get("filter") or {}
+    size, after_id, line_filter = line_page_arguments(
+        args.get("first"), args.get("after"), given.get("customerId"), given.get("solutionCode"), given.get("adjusted")
+    )
+    pages = await report_contents.line_pages([r.id for r in sources], line_filter, size, after_id)
+    after = args.get("after")
+    return [PageSource(pages[r.id], after, line_cursor) for r in sources]
+
+
+async def _totals(
+    request: Request, sources: Sequence[ReportView], args: dict[str, Any], selected: Selected
+) -> list[Any]:
+    found = dict(request.known_totals)
+    unknown = [r.id for r in sources if r.id not in found]
+    if unknown:
+        found.update(await report_contents.totals(unknown))
+    return [found[r.id] for r in sources]
+
+
+async def _history(
+    request: Request, sources: Sequence[ReportView], args: dict[str, Any], selected: Selected
+) -> list[list[EventView]]:
+    found = await report_contents.histories(r.id for r in sources)
+    request.known_reports.update((r.id, r) for r in sources)
+    return [found[r.id] for r in sources]
+
+
+async def _event_report(
+    request: Request, sources: Sequence[EventView], args: dict[str, Any], selected: Selected
+) -> list[ReportView]:
+    found = dict(request.known_reports)
+    unknown = [e.report_id for e in sources if e.report_id not in found]
+    if unknown:
+        found.update(await reads.visible_reports_by_id(request.actor, unknown))
+    missing = [e.report_id for e in sources if e.report_id not in found]
+    if missing:  # an event is read through its visible report: never expected (schema.history)
+        raise LookupError(f"report {missing[0]} of a visible event is not visible")
+    return [found[e.report_id] for e in sources]
+
+
+async def _period_deadlines(
+    request: Request, sources: Sequence[PeriodView], args: dict[str, Any], selected: Selected
+) -> list[Any]:
+    days = await reads.deadline_days(request.actor)
+    return [period_deadline(Month.of(p.starts_on), days) for p in sources]
+
+
+# --- the table ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GlobalId:
+    """The global ID (``schema.ids``) of ``type_name`` whose key is the source's ``attribute``."""
+
+    type_name: str
+    attribute: str = "id"
+
+    def __call__(self, source: Any, request: Request) -> str:
+        return ids.encode(self.type_name, getattr(source, self.attribute))
+
+
+def _connection(cursor_of: Callable[[Any], str]) -> tuple[dict[str, Source], dict[str, Source]]:
+    """A connection type's fields, and its edge type's (sources: a ``PageSource``, an item)."""
+    connection: dict[str, Source] = {
+        "edges": lambda c, _: c.page.items,
+        "pageInfo": SAME,
+        "totalCount": "page.total_count",
+    }
+    edge: dict[str, Source] = {"cursor": lambda item, _: cursor_of(item), "node": SAME}
+    return connection, edge
+
+
+def _start_cursor(c: PageSource, request: Request) -> str | None:
+    items = c.page.items
+    return c.cursor_of(items[0]) if items else None
+
+
+def _end_cursor(c: PageSource, request: Request) -> str | None:
+    items = c.page.items
+    return c.cursor_of(items[-1]) if items else None
+
+
+def _actions(report: ReportView, request: Request) -> list[Any]:
+    return available_actions(report.status, report.ownership, request.actor)
+
+
+def _principal(event: EventView, request: Request) -> EventView | None:
+    return None if event.organization is None else event
+
+
+_line_connection, _line_edge = _connection(line_cursor)
+_report_connection, _report_edge = _connection(queries.report_cursor)
+_period_connection, _period_edge = _connection(queries.period_cursor)
+
+FIELDS: dict[str, dict[str, Source]] = {
+    "Query": {
+        "viewer": lambda _, request: request.actor,
+        "billingPeriods": Fetch(_billing_periods),
+        "reports": Fetch(_reports),
+        "report": Fetch(_report),
+        "node": Fetch(_node),
+        "partnerSettings": Fetch(_partner_settings),
+    },
+    "Viewer": {
+        "name": "principal_name",
+        "scopes": lambda actor, _: queries.viewer_scopes(actor),
+        "organization": Fetch(_viewer_organization),
+    },
+    "Organization": {"id": GlobalId("Organization"), "name": "name", "tier": "tier"},
+    # A customer is read from a line (``customer_*``) or, through ``node``, from a CustomerView
+    # (which names its fields the same way).
+    "Customer": {"id": GlobalId("Customer", "customer_id"), "name": "customer_name"},
+    "Solution": {
+        "code": "solution_code",
+        "name": "solution_name",
+        "billingUnit": "solution_billing_unit",
+        "aggregationRule": "aggregation_rule",
+    },
+    "BillingPeriod": {
+        "id": GlobalId("BillingPeriod"),
+        "label": "label",
+        "startsOn": "starts_on",
+        "endsOn": "ends_on",
+        "submissionDeadline": Fetch(_period_deadlines),
+    },
+    "BillingReport": {
+        "id": GlobalId("BillingReport"),
+        "period": "period",
+        "partner": "partner",
+        "status": "status",
+        "version": "version",
+        "generatedAt": "generated_at",
+        "submissionDeadline": "submission_deadline",
+        "submittedAt": "submitted_at",
+        "reviewedAt": "reviewed_at",
+        "lineItems": Fetch(_line_items),
+        "totals": Fetch(_totals),
+        "history": Fetch(_history),
+        "availableActions": _actions,
+    },
+    "ReportTotals": {
+        "lineCount": "line_count",
+        "provisionedUnits": "provisioned_units",
+        "usedUnits": "used_units",
+        "overProvisionedUnits": "over_provisioned_units",
+        "chargeableUnits": "chargeable_units",
+        "allocatedCredits": lambda t, _: format_credits(t.credits_e4),
+    },
+    "LineItem": {
+        "id": GlobalId("LineItem"),
+        "customer": SAME,
+        "solution": SAME,
+        "name": "name",
+        "billingUnit": "billing_unit",
+        "provisionedUnits": "provisioned_units",
+        "usedUnits": "used_units",
+        "overProvisionedUnits": "over_provisioned_units",
+        "chargeableUnits": "chargeable_units",
+        "allocatedCredits": lambda line, _: format_credits(line.credits_e4),
+        "comment": "comment",
+        "referenceDay": "reference_day",
+    },
+    "ReportEvent": {
+        "id": GlobalId("ReportEvent"),
+        "action": "action",
+        "fromStatus": "from_status",
+        "toStatus": "to_status",
+        "version": "version",
+        "occurredAt": "occurred_at",
+        "actor": _principal,
+        "comment": "comment",
+        "changes": "changes",
+        "report": Fetch(_event_report),
+    },
+    "Principal": {"name": lambda e, _: e.principal_name or "", "organization": "organization"},
+    "LineItemChange": {
+        "lineItemId": GlobalId("LineItem", "line_item_id"),
+        "oldChargeableUnits": "old_chargeable_units",
+        "newChargeableUnits": "new_chargeable_units",
+        "oldComment": "old_comment",
+        "newComment": "new_comment",
+    },
+    "PartnerSettings": {
+        "partner": "partner",
+        "submissionDeadlineDays": "deadline_days",
+        "autoApprove": "auto_approve",
+    },
+    "LineItemConnection": _line_connection,
+    "LineItemEdge": _line_edge,
+    "BillingReportConnection": _report_connection,
+    "BillingReportEdge": _report_edge,
+    "BillingPeriodConnection": _period_connection,
+    "BillingPeriodEdge": _period_edge,
+    "PageInfo": {
+        "hasNextPage": "page.has_next_page",
+        "hasPreviousPage": lambda c, _: c.after is not None,
+        "startCursor": _start_cursor,
+        "endCursor": _end_cursor,
+    },
+}
+
+# For abstract types (``node``'s ``Node``): the GraphQL type of a source, by its class.
+TYPE_OF: dict[type, str] = {view: strawberry_type.__name__ for view, strawberry_type in NODE_TYPES.items()}
+# A line read as a node is a ``LineItem``; that holds for the view classes of NODE_TYPES.
+assert TYPE_OF[LineView] == "LineItem"

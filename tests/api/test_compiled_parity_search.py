@@ -1,0 +1,87 @@
+"""The compiled path and Strawberry give the same bytes for random operations (hypothesis).
+
+For each caller — the platform, a Tier 1 partner, a Tier 2 partner, a token that may
+not read reports — over a world with reports in every status, ``OPERATIONS`` random
+valid query operations (``tests.api.random_operations``: random selections, fragments,
+aliases, variables, directives, page arguments, good and bad argument values) are posted
+to both apps of ``tests.api.two_paths``: the status and the body must be the same bytes.
+The draws are derandomized, so a failure reproduces; its message shows the operation.
+Nearly all must be answered on the compiled path (a few are refused by the validator,
+e.g. for depth, and are Strawberry's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+
+from resolvers.compiled import FALLBACKS
+from resolvers.root import schema
+from schema.graphql_schema import graphql_schema_of
+from tests.api.fuzz_world import ROLES, given_reports_in_every_status, world_dictionaries
+from tests.api.random_operations import Operation, operations
+from tests.api.two_paths import Apps, apps, post
+from tests.world import World, build_world
+
+__all__ = ["apps"]
+
+OPERATIONS = 120  # per caller
+# Which world values each argument (by name) draws from (tests.api.fuzz_world).
+_ARGUMENT_VALUES = {
+    "id": "ids",
+    "partnerId": "partner_ids",
+    "customerId": "customer_ids",
+    "first": "page_sizes",
+    "after": "cursors",
+    "period": "periods",
+    "solutionCode": "codes",
+}
+
+
+def drawn_operations(values: Mapping[str, Sequence[Any]], count: int) -> list[Operation]:
+    drawn: list[Operation] = []
+
+    @settings(
+        max_examples=count,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(operations(graphql_schema_of(schema), values))
+    def collect(operation: Operation) -> None:
+        drawn.append(operation)
+
+    collect()
+    return drawn
+
+
+@pytest.mark.parametrize("role", ["platform", "tier1", "tier2", "single_scope"])
+async def test_random_operations_get_the_same_bytes_from_the_compiled_path_and_strawberry(
+    apps: Apps, db: Any, role: str
+) -> None:
+    world: World = await build_world()
+    await given_reports_in_every_status(apps.general, world)
+    token = await ROLES[role](world)
+    dictionaries = await world_dictionaries(apps.general, world, token)
+    values = {argument: dictionaries[name] for argument, name in _ARGUMENT_VALUES.items()}
+    FALLBACKS.clear()
+    apps.answered.clear()
+    errors = 0
+
+    for operation in drawn_operations(values, OPERATIONS):
+        mine = await post(apps.direct, token, operation.query, operation.variables)
+        theirs = await post(apps.general, token, operation.query, operation.variables)
+        assert (mine.status_code, mine.content) == (theirs.status_code, theirs.content), (
+            f"{operation.query}\nvariables: {operation.variables}\n"
+            f"compiled:   {mine.content.decode()}\nstrawberry: {theirs.content.decode()}"
+        )
+        errors += b'"errors"' in mine.content
+
+    assert not FALLBACKS, FALLBACKS
+    assert sum(apps.answered) >= 0.8 * OPERATIONS, f"only {sum(apps.answered)} of {OPERATIONS} compiled"
+    assert errors >= 5, f"only {errors} operations met an error: the search would miss the error paths"
