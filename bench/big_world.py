@@ -77,12 +77,12 @@ async def build(
                 for n in range(1, solutions + 1)
             ]
         )
-        customer_ids = list(await Customer.all().order_by("id").values_list("id", flat=True))
+        customer_ids = [int(c[0]) for c in await Customer.all().order_by("id").values_list("id")]
         solution_rows = await Solution.all().order_by("id").values_list("id", "code")
         issued = await tokens.issue_token(platform, "metering feed")
     finally:
         await Tortoise.close_connections()
-    return BigWorld(customer_ids, [s[0] for s in solution_rows], [s[1] for s in solution_rows], issued.token)
+    return BigWorld(customer_ids, [int(s[0]) for s in solution_rows], [str(s[1]) for s in solution_rows], issued.token)
 
 
 def usage_rows(world: BigWorld, first_day: date, days: int, *, customers: int | None = None) -> Iterator[UsageRow]:

@@ -33,6 +33,7 @@ import orjson
 import uvloop
 from tortoise import Tortoise
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
 
 from bench import servers
 from bench.seed import PERIOD, BenchWorld, seed
@@ -150,9 +151,9 @@ async def measure(
         for n in range(args.dashboards):
             ws = await connect(
                 workers[n % len(workers)].url.replace("http://", "ws://"),
-                subprotocols=["graphql-transport-ws"],
+                subprotocols=[Subprotocol("graphql-transport-ws")],
                 open_timeout=10,
-            )  # type: ignore[list-item]
+            )
             sockets.append(ws)
             await ws.send(
                 orjson.dumps(

@@ -18,6 +18,11 @@ class ParityError(AssertionError):
 
 
 def post(url: str, body: bytes, token: str) -> Any:
+    return json.loads(post_raw(url, body, token))
+
+
+def post_raw(url: str, body: bytes, token: str) -> bytes:
+    """The answer's body as sent (HTTP 200 only)."""
     response = httpx.post(
         url,
         content=body,
@@ -26,7 +31,24 @@ def post(url: str, body: bytes, token: str) -> Any:
     )
     if response.status_code != 200:
         raise ParityError(f"{url} answered HTTP {response.status_code}:\n{response.text[:2000]}")
-    return response.json()
+    return response.content
+
+
+def check_same_bytes(label: str, baseline: bytes, service: bytes) -> None:
+    """Raise ``ParityError`` unless the two bodies are the same JSON written with the same bytes.
+
+    The JSON is compared first (a readable diff), then the bytes: key order and number
+    or string formatting the parsed values do not show.
+    """
+    check_same(label, json.loads(baseline), json.loads(service))
+    if baseline != service:
+        at = next((n for n, (a, b) in enumerate(zip(baseline, service, strict=False)) if a != b), None)
+        at = min(len(baseline), len(service)) if at is None else at
+        raise ParityError(
+            f"{label}: the same JSON, but not the same bytes (first difference at byte {at}):\n"
+            f"  baseline: …{baseline[max(0, at - 60) : at + 60]!r}…\n"
+            f"  service:  …{service[max(0, at - 60) : at + 60]!r}…"
+        )
 
 
 def differences(expected: Any, actual: Any, path: str = "$") -> list[str]:

@@ -23,6 +23,8 @@ HOST = "127.0.0.1"
 BASELINE_FACTORY = "bench.baseline_app:create_app"
 SERVICE_FACTORY = "server.app:create_app"
 
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
 
 @dataclass
 class Server:
@@ -33,16 +35,37 @@ class Server:
 
     @property
     def url(self) -> str:
-        return f"http://{HOST}:{self.port}/graphql"
+        return self.url_for("/graphql")
+
+    def url_for(self, path: str) -> str:
+        return f"http://{HOST}:{self.port}{path}"
 
     def rss_mib(self) -> float | None:
-        """Resident memory of the worker, from /proc (Linux)."""
+        """Resident memory of the worker now, from /proc (Linux)."""
+        return self._status_mib("VmRSS:")
+
+    def peak_rss_mib(self) -> float | None:
+        """The worker's highest resident memory since it started (VmHWM), from /proc (Linux)."""
+        return self._status_mib("VmHWM:")
+
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU time the worker has used so far (/proc/<pid>/stat, Linux)."""
+        try:
+            stat = Path(f"/proc/{self.process.pid}/stat").read_text()
+        except OSError:
+            return None
+        # The command name (field 2) is in parentheses and may hold spaces: count after it.
+        fields = stat[stat.rindex(")") + 2 :].split()
+        utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5)
+        return (utime + stime) / _CLOCK_TICKS
+
+    def _status_mib(self, key: str) -> float | None:
         try:
             status = Path(f"/proc/{self.process.pid}/status").read_text()
         except OSError:
             return None
         for line in status.splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(key):
                 return int(line.split()[1]) / 1024
         return None
 
