@@ -23,10 +23,8 @@ from resolvers.root import schema
 from schema.graphql_schema import graphql_schema_of
 from tests.api.fuzz_world import ROLES, given_reports_in_every_status, world_dictionaries
 from tests.api.random_operations import Operation, operations
-from tests.api.two_paths import Apps, apps, post
+from tests.api.two_paths import Apps, post
 from tests.world import World, build_world
-
-__all__ = ["apps"]
 
 OPERATIONS = 120  # per caller
 # Which world values each argument (by name) draws from (tests.api.fuzz_world).

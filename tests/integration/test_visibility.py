@@ -11,6 +11,7 @@ from workflow.access.visibility import visible_partners, visible_reports
 from workflow.core.actors import SYSTEM
 from workflow.reads import contents as report_contents
 from workflow.reads import reports as reads
+from workflow.reads.views import ReportFilter
 
 SEES = {
     "platform": {"tier2_a1", "tier2_a2", "tier2_b1", "tier2_b2"},
@@ -65,3 +66,20 @@ async def test_reading_reports_by_id_applies_the_same_rule_as_the_list_filter(wo
 
     filtered = await BillingReport.filter(visible_reports(actor)).values_list("id", flat=True)
     assert sorted(found) == sorted(with_totals) == sorted(filtered)
+
+
+@pytest.mark.parametrize("who", [*SEES, "system"])
+async def test_the_report_pages_sql_applies_the_same_rule_as_the_list_filter_and_can_see(
+    world: World, who: str
+) -> None:
+    # workflow.reads.reports.report_page filters with visible_reports_sql (raw SQL): the rule restated.
+    await given_generated_reports(world)
+    actor = SYSTEM if who == "system" else getattr(world, who).actor
+    every_report = await BillingReport.all().values_list("id", flat=True)
+
+    page = await reads.report_page(actor, ReportFilter(), first=100)
+    by_can_see = [rid for rid in every_report if await reads.visible_report(actor, rid) is not None]
+
+    filtered = await BillingReport.filter(visible_reports(actor)).values_list("id", flat=True)
+    assert sorted(r.id for r in page.items) == sorted(filtered) == sorted(by_can_see)
+    assert page.total_count == len(filtered)

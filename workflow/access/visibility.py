@@ -21,6 +21,21 @@ def visible_reports(actor: Actor) -> Q:
     return NOTHING
 
 
+def visible_reports_sql(actor: Actor) -> tuple[str, dict[str, int]]:
+    """``visible_reports`` as a SQL condition on ``r`` (billing_report) and ``o`` (its partner).
+
+    For the hot raw-SQL reads (a page of reports); tests/integration/test_visibility.py
+    holds it to ``visible_reports`` and to ``can_see`` for every kind of caller.
+    """
+    if actor.is_system or actor.tier is Tier.PLATFORM:
+        return "1 = 1", {}
+    if actor.tier is Tier.TIER1:
+        return "o.parent_id = :viewer", {"viewer": actor.organization_id or 0}
+    if actor.tier is Tier.TIER2:
+        return "r.partner_id = :viewer", {"viewer": actor.organization_id or 0}
+    return "1 = 0", {}
+
+
 def visible_partners(actor: Actor) -> Q:
     """A filter on ``Organization`` for the Tier 2 partners ``actor`` may see."""
     if actor.is_system or actor.tier is Tier.PLATFORM:
