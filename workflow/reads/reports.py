@@ -101,7 +101,8 @@ async def report_page(
     One raw query, the count in a subquery: a reports list is a dashboard's first request,
     and the ORM's two queries cost ~1 ms of CPU to build (bench/README.md).
     """
-    visible, params = visible_reports_sql(actor)
+    visible, viewer = visible_reports_sql(actor)
+    params: dict[str, Any] = dict(viewer)
     conditions = [visible]
     if report_filter.period is not None:
         conditions.append("p.label = :period")
