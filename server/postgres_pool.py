@@ -37,6 +37,7 @@ from server.database_faults import (
     note_fault,
 )
 from server.settings import DEFAULT_POOL_TIMEOUT
+from workflow.database.sql import shared_connection
 
 
 class BoundedPool(asyncpg.Pool):
@@ -128,10 +129,31 @@ class BoundedPoolClient(AsyncpgDBClient):
                 kwargs.setdefault(name, parameter.default)  # Pool() itself has no defaults
         return await BoundedPool(None, acquire_timeout=self.acquire_timeout or None, **kwargs)
 
+    def acquire_connection(self) -> Any:
+        # Inside workflow.database.sql.sharing_one_connection, the ORM's queries take turns
+        # on the request's shared connection instead of a second one from the pool.
+        shared = shared_connection(self)
+        if shared is None:
+            return super().acquire_connection()
+        return _Borrowed(shared)
+
     def _in_transaction(self) -> TransactionContext:
         # Tortoise's hook for a backend's transactions (an abstract method of its clients,
         # with no public alternative); tests/unit/test_library_contracts.py pins it.
         return TransactionContextPooled(_NotedTransaction(self), self._pool_init_lock)
+
+
+class _Borrowed:
+    """The shared connection as an ``acquire_connection`` context: checked out once, kept after."""
+
+    def __init__(self, shared: Any) -> None:
+        self.shared = shared
+
+    async def __aenter__(self) -> Any:
+        return await self.shared.driver()
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        return None  # released when the sharing block ends
 
 
 class _NotedTransaction(TransactionWrapper):

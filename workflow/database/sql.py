@@ -100,11 +100,16 @@ class _SharedConnection:
         self.client = client
         self._checkout: Any = None
         self._driver: Any = None
+        self.checking_out = False  # its own checkout goes to the pool (see ``shared_connection``)
 
     async def driver(self) -> Any:
         if self._driver is None:
-            checkout = self.client.acquire_connection()
-            self._driver = await checkout.__aenter__()
+            self.checking_out = True  # before asking: the client must hand out a connection of the pool
+            try:
+                checkout = self.client.acquire_connection()
+                self._driver = await checkout.__aenter__()
+            finally:
+                self.checking_out = False
             self._checkout = checkout
         return self._driver
 
@@ -116,15 +121,30 @@ class _SharedConnection:
 _shared: ContextVar[_SharedConnection | None] = ContextVar("shared_connection", default=None)
 
 
+def shared_connection(client: BaseDBAsyncClient) -> _SharedConnection | None:
+    """The connection a ``sharing_one_connection`` block shares on ``client``, for its ORM queries too.
+
+    The pooled client's ``acquire_connection`` (``server.postgres_pool``) hands it out
+    inside the block: a request that held its shared connection while an ORM read waited
+    for a second one would deadlock once every request of a busy worker did the same.
+    """
+    shared = _shared.get()
+    if shared is None or shared.client is not client or shared.checking_out:
+        return None
+    return shared
+
+
 @asynccontextmanager
 async def sharing_one_connection() -> AsyncIterator[None]:
     """Let the ``read`` calls inside share one pooled connection, checked out once (PostgreSQL).
 
     For short, sequential read-only work such as a request's token check and report query:
     each checkout of the pool costs a reset round trip on release, so three reads on one
-    connection cost about half of three on three. Nothing inside may open a transaction or
-    run reads concurrently: it would wait for a second connection while holding one.
-    Transactions' own reads are not affected (they run on the transaction's connection).
+    connection cost about half of three on three. The ORM's queries inside take the same
+    connection (``shared_connection``; the pool client of ``server.postgres_pool`` asks).
+    Nothing inside may open a transaction or run reads concurrently: it would wait for a
+    second connection while holding one. Transactions' own reads are not affected (they
+    run on the transaction's connection).
     """
     if _shared.get() is not None or not is_postgres():
         yield
