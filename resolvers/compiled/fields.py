@@ -46,7 +46,7 @@ from workflow.reads.views import EventView, LineView, Page, PeriodView, ReportVi
 class Request:
     """One request on the compiled path: the caller, and what its fetches read."""
 
-    __slots__ = ("actor", "fetched", "known_reports", "known_totals", "variables")
+    __slots__ = ("actions", "actor", "fetched", "known_reports", "known_totals", "variables")
 
     def __init__(self, actor: Actor, variables: Any) -> None:
         self.actor = actor
@@ -56,6 +56,8 @@ class Request:
         self.known_reports: dict[int, ReportView] = {}
         # Totals read with their report (the report screen): not read again.
         self.known_totals: dict[int, Totals] = {}
+        # availableActions by what they depend on (status, partner, its Tier 1): a list repeats them.
+        self.actions: dict[tuple[Any, int, int | None], list[Any]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +240,11 @@ def _end_cursor(c: PageSource, request: Request) -> str | None:
 
 
 def _actions(report: ReportView, request: Request) -> list[Any]:
-    return available_actions(report.status, report.ownership, request.actor)
+    key = (report.status, report.partner.id, report.parent_id)  # all that ownership holds
+    found = request.actions.get(key)
+    if found is None:
+        found = request.actions[key] = available_actions(report.status, report.ownership, request.actor)
+    return found
 
 
 def _principal(event: EventView, request: Request) -> EventView | None:
