@@ -88,6 +88,19 @@ class BoundedPool(asyncpg.Pool):
         return fault
 
 
+async def keep_session(connection: asyncpg.Connection) -> None:
+    """A connection's reset on its way back to the pool: nothing beyond asyncpg's own ROLLBACK.
+
+    asyncpg's default sends ``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+    RESET ALL`` on every release: a round trip per request (the third of a report screen's
+    statements) to undo session state the service never creates. It changes settings only
+    with ``SET LOCAL``, takes only transaction-scoped advisory locks, holds cursors only
+    inside transactions, and LISTENs on a connection of its own (``server.events``);
+    tests/unit/test_session_state.py fails for code that does otherwise. asyncpg still
+    rolls back a transaction left open (``Pool(reset=...)``: its documented hook).
+    """
+
+
 class _BoundedAcquire:
     """asyncpg's acquire context (``await`` or ``async with``), its failures turned into faults."""
 
@@ -124,6 +137,7 @@ class BoundedPoolClient(AsyncpgDBClient):
         # connect timeout (asyncpg's default: 60 s) is bounded by the same wait.
         if self.acquire_timeout:
             kwargs.setdefault("timeout", self.acquire_timeout)
+        kwargs.setdefault("reset", keep_session)
         for name, parameter in inspect.signature(asyncpg.create_pool).parameters.items():
             if parameter.kind is parameter.KEYWORD_ONLY and parameter.default is not parameter.empty:
                 kwargs.setdefault(name, parameter.default)  # Pool() itself has no defaults
