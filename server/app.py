@@ -10,11 +10,10 @@
 Around every HTTP request (outermost first): ``server.limits.RequestIds`` (the
 ``X-Request-ID`` header, and the ID in the log lines of masked errors), Starlette's
 ``CORSMiddleware`` (CORS headers only for ``BILLING_REPORTS_ALLOWED_ORIGINS``, the same
-list the WebSocket checks), ``server.database_faults.DatabaseFaults`` (503
-``DATABASE_UNAVAILABLE`` / ``SERVICE_BUSY`` for a request the database failed),
-``server.shutdown.ShutdownAnswers`` (503 ``SHUTTING_DOWN`` for a request the shutdown cut off),
-``server.limits.BodySizeLimit`` (413 above 1 MiB, before
-anything reads the body). The GraphQL view has the per-request time limit.
+list the WebSocket checks), ``server.front_door.FrontDoor`` (413 above 1 MiB, before
+anything reads the body; 503 ``DATABASE_UNAVAILABLE`` / ``SERVICE_BUSY`` for a request the
+database failed; 503 ``SHUTTING_DOWN`` for a request the shutdown cut off: one layer).
+The GraphQL view has the per-request time limit.
 
 The lifespan also runs the deadline sweep every AUTO_SUBMIT_INTERVAL_SECONDS
 (server.deadline_job; off when 0).
@@ -44,16 +43,15 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from resolvers.root import make_schema, schema
 from server.database import tortoise_config
-from server.database_faults import DatabaseFaults
 from server.deadline_job import deadline_sweeps
 from server.events import EventHub, TokenRevocations, live_events
 from server.exports import export_routes
+from server.front_door import FrontDoor
 from server.graphql_view import GraphQLView
 from server.idempotency import HEADER as IDEMPOTENCY_KEY
 from server.idempotency import REPLAYED_HEADER
-from server.limits import REQUEST_ID_HEADER, BodySizeLimit, RequestIds, log_request_ids
+from server.limits import REQUEST_ID_HEADER, RequestIds, log_request_ids
 from server.settings import Settings
-from server.shutdown import ShutdownAnswers
 from workflow.access.token_cache import TokenCache
 
 
@@ -102,10 +100,8 @@ def create_app(db_url: str | None = None, *, settings: Settings | None = None, r
             expose_headers=[REQUEST_ID_HEADER, REPLAYED_HEADER, "Retry-After"],
             max_age=600,
         ),
-        # Inside CORS and RequestIds: their 503s carry those headers too.
-        Middleware(DatabaseFaults),
-        Middleware(ShutdownAnswers),
-        Middleware(BodySizeLimit),
+        # Inside CORS and RequestIds: its 413 and 503s carry those headers too.
+        Middleware(FrontDoor),
     ]
     log_request_ids("strawberry.execution")  # where Strawberry logs each error, masked ones too
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

@@ -19,9 +19,9 @@ second application; the ``Idempotency-Key`` of an answer that failed is released
 it does not replay).
 
 The pool reports faults where they happen (``note_fault``), into a slot that
-``DatabaseFaults`` — the ASGI middleware around the app — opens for each HTTP request.
+``FaultWatch`` — which ``server.front_door`` opens around the app — holds for each HTTP request.
 A fault inside a resolver does not escape Strawberry (it becomes a masked error in a
-200 answer), so the middleware checks the slot when the answer starts: a JSON answer
+200 answer), so the watch checks the slot when the answer starts: a JSON answer
 with errors from a request that met a fault becomes the 503. A fault that escapes the
 app (the token check runs before GraphQL) becomes the 503 directly. A request that met a
 fault and still answered without errors (the fault hit after its last query) keeps its
@@ -35,7 +35,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 import orjson
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Send
 
 DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
 SERVICE_BUSY = "SERVICE_BUSY"
@@ -118,46 +118,52 @@ def fault_response_body(fault: DatabaseFault, commit: str = "") -> bytes:
     return orjson.dumps({"data": None, "errors": [{"message": message, "extensions": {"code": fault.code}}]})
 
 
-class DatabaseFaults:
-    """ASGI middleware: the 503 for a request the database failed (see the module docstring)."""
+class FaultWatch:
+    """One HTTP request's watch for database faults (``server.front_door`` opens it).
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    ``send`` holds back a 200 JSON answer of a request that met a fault until its body
+    shows whether it carries errors; ``failed`` answers the 503 for an error that escaped
+    the app, if it is a fault and nothing was sent yet (else the caller re-raises).
+    """
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.slot = _Slot()
+        self.started = False
+        self._held: list[Message] = []  # the answer, held back while it may still become a 503
+        self._token = _current.set(self.slot)
+
+    def close(self) -> None:
+        _current.reset(self._token)
+
+    async def send(self, message: Message) -> None:
+        held, slot = self._held, self.slot
+        if held or (
+            message["type"] == "http.response.start"
+            and slot.fault is not None
+            and message["status"] == 200
+            and _is_json(message)
+        ):
+            held.append(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                await _answer_held(held, slot, self._send)
             return
-        slot = _Slot()
-        token = _current.set(slot)
-        started = False
-        held: list[Message] = []  # the answer, held back while it may still become a 503
+        self.started = self.started or message["type"] == "http.response.start"
+        await self._send(message)
 
-        async def watch(message: Message) -> None:
-            nonlocal started
-            if held or (
-                message["type"] == "http.response.start"
-                and slot.fault is not None
-                and message["status"] == 200
-                and _is_json(message)
-            ):
-                held.append(message)
-                if message["type"] == "http.response.body" and not message.get("more_body", False):
-                    await _answer_held(held, slot, send)
-                return
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+    @property
+    def answering(self) -> bool:
+        """Whether an answer has begun (sent, or held back)."""
+        return self.started or bool(self._held)
 
-        try:
-            await self.app(scope, receive, watch)
-        except Exception as error:
-            fault = slot.fault or (_as_fault(error) if is_connection_failure(error) else None)
-            if fault is None or started or held:
-                raise
-            logger.warning("answered 503 %s: %s: %s", fault.code, type(error).__name__, error)
-            await _send_fault(fault, slot.commit, send)
-        finally:
-            _current.reset(token)
+    async def failed(self, error: Exception) -> bool:
+        """Answer the 503 for ``error`` if it is the database's fault and nothing was sent; else False."""
+        fault = self.slot.fault or (_as_fault(error) if is_connection_failure(error) else None)
+        if fault is None or self.answering:
+            return False
+        logger.warning("answered 503 %s: %s: %s", fault.code, type(error).__name__, error)
+        await _send_fault(fault, self.slot.commit, self._send)
+        return True
 
 
 def _as_fault(error: BaseException) -> DatabaseFault:

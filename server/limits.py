@@ -7,7 +7,7 @@
   client ("Unexpected error.") and logged with its traceback and this ID, so a client
   that quotes the header leads straight to the log line. An exception that escapes the
   app is logged with the ID too.
-- ``BodySizeLimit``: a request body above ``MAX_BODY_BYTES`` (1 MiB) gets **413**
+- ``read_body`` (for ``server.front_door``): a request body above ``MAX_BODY_BYTES`` (1 MiB) gets **413**
   ``PAYLOAD_TOO_LARGE`` before anything reads it — the token check, the
   ``Idempotency-Key`` step, the GraphQL parser. A declared ``Content-Length`` above the
   limit is refused without reading; otherwise the chunks are counted as they arrive
@@ -96,60 +96,61 @@ def log_request_ids(logger_name: str) -> None:
         target.addFilter(RequestIdLogFilter())
 
 
-class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
+async def read_body(scope: Scope, receive: Receive, send: Send, max_bytes: int = MAX_BODY_BYTES) -> bytes | None:
+    """The whole request body, or None once the request is answered 413 (or the client left).
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if _declared_length(scope) > self.max_bytes:
-            await self._refuse(send)
-            return
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":  # the client left: nothing to answer
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await self._refuse(send)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        replayed = False
+    A declared ``Content-Length`` above the limit is refused without reading; otherwise the
+    chunks are counted as they arrive (``Content-Length`` may be absent, chunked, or lie).
+    """
+    if _declared_length(scope) > max_bytes:
+        await _refuse(send, max_bytes)
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client left: nothing to answer
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > max_bytes:
+            await _refuse(send, max_bytes)
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()  # after the body: http.disconnect, for streaming responses
 
-        await self.app(scope, replay, send)
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """``receive`` for the app: the body read whole, then the client's own messages (a disconnect)."""
+    replayed = False
 
-    async def _refuse(self, send: Send) -> None:
-        message = f"the request body is larger than the limit of {self.max_bytes} bytes"
-        body = orjson.dumps({"data": None, "errors": [{"message": message, "extensions": {"code": PAYLOAD_TOO_LARGE}}]})
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                # The rest of the body is never read, so the connection cannot be reused.
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()  # after the body: http.disconnect, for streaming responses
+
+    return replay
+
+
+async def _refuse(send: Send, max_bytes: int) -> None:
+    message = f"the request body is larger than the limit of {max_bytes} bytes"
+    body = orjson.dumps({"data": None, "errors": [{"message": message, "extensions": {"code": PAYLOAD_TOO_LARGE}}]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            # The rest of the body is never read, so the connection cannot be reused.
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 def _declared_length(scope: Scope) -> int:
