@@ -80,7 +80,7 @@ def _field(drawing: _Drawing, parent: GraphQLObjectType, name: str, depth: int) 
     arguments = [
         f"{argument_name}: {text}"
         for argument_name, argument in definition.args.items()
-        if (text := _argument(drawing, argument_name, argument)) is not None
+        if (text := _argument(drawing, argument_name, argument, f"{parent.name}.{name}.{argument_name}")) is not None
     ]
     head = name
     # Aliases are unique, so fields with arguments never conflict; a plain field keeps its name sometimes.
@@ -103,7 +103,7 @@ def _selection(drawing: _Drawing, object_type: GraphQLObjectType, depth: int) ->
     names = sorted(object_type.fields)
     if depth >= MAX_DEPTH:  # leaves only, at the bottom
         names = [n for n in names if is_leaf_type(get_named_type(object_type.fields[n].type))] or names[:1]
-    chosen = draw(st.lists(st.sampled_from(names), min_size=1, max_size=min(5, len(names)), unique=True))
+    chosen = draw(st.lists(st.sampled_from(names), min_size=1, max_size=min(8, len(names)), unique=True))
     parts = [_field(drawing, object_type, name, depth) for name in chosen]
     if draw(st.integers(0, 5)) == 0:
         parts.append("__typename")
@@ -152,13 +152,13 @@ def _directive(drawing: _Drawing) -> str:
     return f" @{name}(if: {condition})"
 
 
-def _argument(drawing: _Drawing, name: str, argument: GraphQLArgument) -> str | None:
+def _argument(drawing: _Drawing, name: str, argument: GraphQLArgument, qualified: str) -> str | None:
     """The argument's text (a literal or a variable), or None to leave it out."""
     draw = drawing.draw
     required = isinstance(argument.type, GraphQLNonNull)
     if not required and draw(st.integers(0, 2)) == 0:
         return None
-    value = _value(drawing, name, argument.type)
+    value = _value(drawing, name, argument.type, qualified)
     if draw(st.booleans()):
         variable = f"v{len(drawing.variables) + 1}"
         drawing.variables[variable] = value
@@ -167,7 +167,9 @@ def _argument(drawing: _Drawing, name: str, argument: GraphQLArgument) -> str | 
     return _literal(value)
 
 
-def _value(drawing: _Drawing, name: str, type_: GraphQLInputType) -> Any:
+def _value(drawing: _Drawing, name: str, type_: GraphQLInputType, qualified: str = "") -> Any:
+    """A value for the argument or input field ``name`` (``qualified``: ``Type.field.argument``,
+    looked up first: ``Query.report.id`` draws report IDs where ``node`` draws any)."""
     draw = drawing.draw
     if isinstance(type_, GraphQLNonNull):
         type_ = type_.of_type
@@ -179,7 +181,7 @@ def _value(drawing: _Drawing, name: str, type_: GraphQLInputType) -> Any:
         return {key: _value(drawing, key, type_.fields[key].type) for key in chosen}
     if isinstance(type_, GraphQLEnumType):
         return _EnumName(draw(st.sampled_from(sorted(type_.values))))
-    pool = drawing.values.get(name)
+    pool = drawing.values.get(qualified) or drawing.values.get(name)
     if pool:
         return draw(st.sampled_from(list(pool)))
     if type_.name == "Boolean":  # type: ignore[union-attr]

@@ -26,9 +26,10 @@ from tests.api.random_operations import Operation, operations
 from tests.api.two_paths import Apps, post
 from tests.world import World, build_world
 
-OPERATIONS = 120  # per caller
+OPERATIONS = 200  # per caller
 # Which world values each argument (by name) draws from (tests.api.fuzz_world).
 _ARGUMENT_VALUES = {
+    "Query.report.id": "report_ids",
     "id": "ids",
     "partnerId": "partner_ids",
     "customerId": "customer_ids",
