@@ -9,6 +9,8 @@ mutation payload; anything else is a bug and is masked.
     ├── Forbidden           visible, but this principal may not do that
     ├── VersionConflict     the client's version is stale
     ├── InvalidTransition   the report's status does not allow the action
+    ├── CorrectionWindowClosed  a correction requested after the Tier 1's window (§11)
+    ├── CorrectionPending   a correction requested while another is pending (§11)
     └── InvalidInput        one or more problems with the input (adjustments, records, reason)
 """
 
@@ -66,6 +68,14 @@ class VersionConflict(DomainError):
 
 class InvalidTransition(DomainError):
     code = ErrorCode.INVALID_TRANSITION
+
+
+class CorrectionWindowClosed(DomainError):
+    code = ErrorCode.CORRECTION_WINDOW_CLOSED
+
+
+class CorrectionPending(DomainError):
+    code = ErrorCode.CORRECTION_PENDING
 
 
 class InvalidInput(DomainError):
