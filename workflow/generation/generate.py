@@ -178,9 +178,28 @@ async def _regenerate_one(
             # Not lowered: chargeable follows the used units; a comment left on it stays.
             line.chargeable_units = line.used_units
         elif not keeps_adjustment(line.chargeable_units, line.used_units):
-            dropped.append(LineChange(line.id, line.chargeable_units, line.used_units, line.comment, None))
+            dropped.append(
+                LineChange(
+                    line.id, line.chargeable_units, line.used_units, line.comment, None, line.adjustment_reason, None
+                )
+            )
             line.chargeable_units = line.used_units
             line.comment = None  # type: ignore[assignment]  # a nullable TextField; Tortoise types it str
+            line.adjustment_reason = None
+        elif line.chargeable_units == line.used_units and line.adjustment_reason is not None:
+            # Kept, but no longer a lowering: a line at its used units carries no reason (§10).
+            dropped.append(
+                LineChange(
+                    line.id,
+                    line.chargeable_units,
+                    line.chargeable_units,
+                    line.comment,
+                    line.comment,
+                    line.adjustment_reason,
+                    None,
+                )
+            )
+            line.adjustment_reason = None
         updated.append(line)
     if not (updated or added):
         return False
@@ -188,14 +207,15 @@ async def _regenerate_one(
     if updated:
         await LineItem.bulk_update(
             updated,
-            fields=[*_FIGURES, "over_provisioned_units", "chargeable_units", "comment"],
+            fields=[*_FIGURES, "over_provisioned_units", "chargeable_units", "comment", "adjustment_reason"],
             using_db=work.conn,
         )
     if added:
         await LineItem.bulk_create(added, using_db=work.conn)
     summary = f"{len(updated)} line(s) recomputed, {len(added)} added"
-    if dropped:
-        summary += f", {len(dropped)} adjustment(s) dropped: now above the new used units"
+    dropped_count = sum(c.old_chargeable_units != c.new_chargeable_units for c in dropped)
+    if dropped_count:
+        summary += f", {dropped_count} adjustment(s) dropped: now above the new used units"
     await finish_step(work, step, ReportEventAction.REGENERATED, now, comment=summary, changes=dropped)
     return True
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from models import HistoryEntry, HistoryLineChange
-from vocabulary.enums import AggregationRule, ReportEventAction, ReportStatus, Tier
+from vocabulary.enums import AdjustmentReason, AggregationRule, ReportEventAction, ReportStatus, Tier
 from workflow.core.actors import Actor, can_see
 from workflow.database.sql import Row, as_date, connection, read
 from workflow.reads.reports import id_params, report_of_row, reports_by_id_sql, visible_reports_by_id
@@ -38,7 +38,8 @@ _LINE_COLUMNS = """li.id, li.report_id, li.customer_id, c.name AS customer_name,
            s.code AS solution_code, s.name AS solution_name,
            s.billing_unit AS solution_billing_unit, s.aggregation_rule,
            li.name, li.billing_unit, li.reference_day, li.provisioned_units, li.used_units,
-           li.over_provisioned_units, li.chargeable_units, li.credits_e4, li.comment"""
+           li.over_provisioned_units, li.chargeable_units, li.credits_e4, li.comment,
+           li.adjustment_reason"""
 
 # Several reports: each report's lines numbered after the cursor, the first ``limit`` kept.
 _LINES = (
@@ -150,6 +151,7 @@ def _line(row: Row) -> LineView:
         row[14],
         row[15],
         row[16],
+        None if row[17] is None else AdjustmentReason(row[17]),
     )
 
 
@@ -233,6 +235,7 @@ _EVENT_FIELDS = (
     "version",
     "occurred_at",
     "comment",
+    "purchase_order",
     "principal__name",
     "organization__id",
     "organization__name",
@@ -245,6 +248,8 @@ _CHANGE_FIELDS = (
     "new_chargeable_units",
     "old_comment",
     "new_comment",
+    "old_reason",
+    "new_reason",
 )
 
 
@@ -255,7 +260,7 @@ async def histories(report_ids: Iterable[int]) -> dict[int, list[EventView]]:
     if not ids:
         return result
     rows = await HistoryEntry.filter(report_id__in=ids).order_by("id").values(*_EVENT_FIELDS)
-    changes = await _changes_of(HistoryLineChange.filter(entry__report_id__in=ids))
+    changes = await changes_of(HistoryLineChange.filter(entry__report_id__in=ids))
     for row in rows:
         result[row["report_id"]].append(_event(row, changes.get(row["id"], [])))
     return result
@@ -265,11 +270,12 @@ async def visible_event(actor: Actor, event_id: int) -> EventView | None:
     row = await HistoryEntry.filter(id=event_id).first().values(*_EVENT_FIELDS)
     if row is None or not await visible_reports_by_id(actor, [row["report_id"]]):
         return None
-    changes = await _changes_of(HistoryLineChange.filter(entry_id=event_id))
+    changes = await changes_of(HistoryLineChange.filter(entry_id=event_id))
     return _event(row, changes.get(event_id, []))
 
 
-async def _changes_of(query: Any) -> dict[int, list[ChangeView]]:
+async def changes_of(query: Any) -> dict[int, list[ChangeView]]:
+    """The line changes ``query`` (of ``HistoryLineChange``) finds, by history entry, in id order."""
     by_entry: dict[int, list[ChangeView]] = {}
     for c in await query.order_by("id").values(*_CHANGE_FIELDS):
         by_entry.setdefault(c["entry_id"], []).append(
@@ -279,9 +285,15 @@ async def _changes_of(query: Any) -> dict[int, list[ChangeView]]:
                 c["new_chargeable_units"],
                 c["old_comment"],
                 c["new_comment"],
+                _reason(c["old_reason"]),
+                _reason(c["new_reason"]),
             )
         )
     return by_entry
+
+
+def _reason(value: str | None) -> AdjustmentReason | None:
+    return None if value is None else AdjustmentReason(value)
 
 
 def _event(row: dict[str, Any], changes: list[ChangeView]) -> EventView:
@@ -302,4 +314,5 @@ def _event(row: dict[str, Any], changes: list[ChangeView]) -> EventView:
         organization=organization,
         comment=row["comment"],
         changes=changes,
+        purchase_order=row["purchase_order"],
     )

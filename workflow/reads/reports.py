@@ -19,13 +19,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Any
 
 from tortoise.expressions import Q, Subquery
 
-from models import BillingPeriod, BillingReport, Customer, Organization
-from vocabulary.enums import ReportStatus, Tier
+from models import BillingPeriod, BillingReport, Correction, Customer, Organization
+from vocabulary.enums import CorrectionStatus, ReportStatus, Tier
 from workflow.access.visibility import visible_partners, visible_reports
 from workflow.core.actors import Actor, can_see
+from workflow.core.corrections import DEFAULT_CORRECTION_WINDOW_DAYS, correction_window_ends
 from workflow.core.deadlines import DEFAULT_DEADLINE_DAYS
 from workflow.database.sql import Row, as_date, as_datetime, connection, read
 from workflow.reads.views import CustomerView, OrganizationView, Page, PeriodView, ReportFilter, ReportView
@@ -48,6 +50,7 @@ _REPORT_FIELDS = {
             "reviewed_at",
             "period_id",
             "partner_id",
+            "purchase_order",
         )
     },
     "period_label": "period__label",
@@ -56,6 +59,7 @@ _REPORT_FIELDS = {
     "partner_name": "partner__name",
     "partner_tier": "partner__tier",
     "parent_id": "partner__parent_id",
+    "correction_window_days": "partner__parent__correction_window_days",
 }
 
 
@@ -93,26 +97,42 @@ def id_params(report_ids: Sequence[int]) -> dict[str, int]:
 _REPORTS_BY_ID = """
 SELECT r.id, r.status, r.version, r.generated_at, r.submission_deadline, r.submitted_at, r.reviewed_at,
        r.period_id, p.label AS period_label, p.starts_on, p.ends_on,
-       r.partner_id, o.name AS partner_name, o.tier AS partner_tier, o.parent_id{columns}
+       r.partner_id, o.name AS partner_name, o.tier AS partner_tier, o.parent_id,
+       r.purchase_order, t1.correction_window_days,
+       (SELECT MIN(c.id) FROM correction c
+        WHERE c.report_id = r.id AND c.status = 'PENDING') AS pending_correction_id{columns}
 FROM billing_report r
 JOIN billing_period p ON p.id = r.period_id
-JOIN organization o ON o.id = r.partner_id{joins}
+JOIN organization o ON o.id = r.partner_id
+LEFT JOIN organization t1 ON t1.id = o.parent_id{joins}
 WHERE r.id IN ({report_ids})
 """
 
 
-def report_of_row(row: Row) -> ReportView:
+def report_of_row(row: Row | dict[str, Any]) -> ReportView:
+    """A report from its row; ``pending_correction_id`` may be absent (then filled in by the caller)."""
+    status = ReportStatus(row["status"])
+    reviewed_at = as_datetime(row["reviewed_at"])
+    window_days = row["correction_window_days"]
+    window_ends = correction_window_ends(
+        reviewed_at if status is ReportStatus.APPROVED else None,
+        DEFAULT_CORRECTION_WINDOW_DAYS if window_days is None else window_days,
+    )
+    pending = row["pending_correction_id"] if "pending_correction_id" in row.keys() else None  # noqa: SIM118
     return ReportView(
         id=row["id"],
         period=PeriodView(row["period_id"], row["period_label"], as_date(row["starts_on"]), as_date(row["ends_on"])),
         partner=OrganizationView(row["partner_id"], row["partner_name"], Tier(row["partner_tier"])),
         parent_id=row["parent_id"],
-        status=ReportStatus(row["status"]),
+        status=status,
         version=row["version"],
         generated_at=as_datetime(row["generated_at"]),
         submission_deadline=as_datetime(row["submission_deadline"]),
         submitted_at=as_datetime(row["submitted_at"]),
-        reviewed_at=as_datetime(row["reviewed_at"]),
+        reviewed_at=reviewed_at,
+        purchase_order=row["purchase_order"],
+        pending_correction_id=pending,
+        correction_window_ends_at=window_ends,
     )
 
 
@@ -127,7 +147,21 @@ async def report_page(
         query = query.filter(Q(period__starts_on__lt=starts_on) | Q(period__starts_on=starts_on, id__gt=report_id))
     rows = await query.order_by("-period__starts_on", "id").limit(first + 1).values(**_REPORT_FIELDS)
     total = await matching.count()
-    return Page([report_of_row(r) for r in rows[:first]], total, len(rows) > first)
+    shown = rows[:first]
+    pending = await pending_corrections([r["id"] for r in shown])
+    for row in shown:
+        row["pending_correction_id"] = pending.get(row["id"])
+    return Page([report_of_row(r) for r in shown], total, len(rows) > first)
+
+
+async def pending_corrections(report_ids: Sequence[int]) -> dict[int, int]:
+    """The pending correction of each of these reports that has one (one query)."""
+    if not report_ids:
+        return {}
+    rows = await Correction.filter(report_id__in=list(report_ids), status=CorrectionStatus.PENDING).values(
+        "report_id", "id"
+    )
+    return {row["report_id"]: row["id"] for row in rows}
 
 
 def report_key(report: ReportView) -> ReportKey:
