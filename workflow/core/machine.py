@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from typing import cast
 
 from transitions import EventData, Machine, MachineError, State
 
@@ -136,13 +137,13 @@ def _build() -> Machine:
     )
     for trigger, (sources, dest) in TRANSITIONS.items():
         states: list[Enum | str | State] = [*sources]
-        conditions = [_condition(guard) for guard in GUARDS.get(trigger, ())]
+        conditions: list[str | Callable[..., bool | None]] = [_condition(guard) for guard in GUARDS.get(trigger, ())]
         machine.add_transition(trigger, states, dest, conditions=conditions)
     return machine
 
 
 def _condition(guard: Guard) -> Callable[[EventData], bool]:
-    return lambda event: guard.holds(event.model)
+    return lambda event: guard.holds(cast(ReportSubject, event.model))
 
 
 MACHINE = _build()

@@ -185,7 +185,7 @@ async def _regenerate_one(
             )
             line.chargeable_units = line.used_units
             line.comment = None  # type: ignore[assignment]  # a nullable TextField; Tortoise types it str
-            line.adjustment_reason = None
+            line.adjustment_reason = None  # type: ignore[assignment]  # a nullable enum field
         elif line.chargeable_units == line.used_units and line.adjustment_reason is not None:
             # Kept, but no longer a lowering: a line at its used units carries no reason (§10).
             dropped.append(
@@ -199,7 +199,7 @@ async def _regenerate_one(
                     None,
                 )
             )
-            line.adjustment_reason = None
+            line.adjustment_reason = None  # type: ignore[assignment]  # a nullable enum field
         updated.append(line)
     if not (updated or added):
         return False

@@ -118,7 +118,7 @@ def report_of_row(row: Row | dict[str, Any]) -> ReportView:
         reviewed_at if status is ReportStatus.APPROVED else None,
         DEFAULT_CORRECTION_WINDOW_DAYS if window_days is None else window_days,
     )
-    pending = row["pending_correction_id"] if "pending_correction_id" in row.keys() else None  # noqa: SIM118
+    pending = row["pending_correction_id"] if "pending_correction_id" in row.keys() else None  # type: ignore[union-attr]  # noqa: SIM118  # sqlite3.Row, Record and dict all have keys()
     return ReportView(
         id=row["id"],
         period=PeriodView(row["period_id"], row["period_label"], as_date(row["starts_on"]), as_date(row["ends_on"])),

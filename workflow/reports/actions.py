@@ -142,7 +142,9 @@ async def _run(actor: Actor, request: ActionRequest, now: datetime | None = None
 async def _ensure_required_purchase_order(
     conn: BaseDBAsyncClient, report: BillingReport, purchase_order: str | None
 ) -> None:
-    tier1 = await Organization.filter(id=report.partner.parent_id).using_db(conn).first().values("require_purchase_order")
+    tier1 = (
+        await Organization.filter(id=report.partner.parent_id).using_db(conn).first().values("require_purchase_order")
+    )
     ensure_purchase_order(bool(tier1 and tier1["require_purchase_order"]), purchase_order)
 
 
@@ -163,39 +165,51 @@ async def _apply_adjustments(
 ) -> list[LineChange]:
     if not adjustments:
         return []
+    rows, changes = await plan_for_report(conn, report, adjustments)
+    await write_line_changes(conn, rows, changes)
+    return changes
+
+
+async def plan_for_report(
+    conn: BaseDBAsyncClient, report: BillingReport, adjustments: list[Adjustment]
+) -> tuple[list[LineItem], list[LineChange]]:
+    """The report's adjusted lines and their planned changes (``plan_adjustments``), or ``InvalidInput``."""
     wanted = {a.line_item_id for a in adjustments}
     rows = await LineItem.filter(report_id=report.id, id__in=wanted).using_db(conn)
     lines = {r.id: LineState(r.id, r.used_units, r.chargeable_units, r.comment, r.adjustment_reason) for r in rows}
-    changes = plan_adjustments(lines, adjustments)
+    return rows, plan_adjustments(lines, adjustments)
+
+
+async def write_line_changes(conn: BaseDBAsyncClient, rows: list[LineItem], changes: list[LineChange]) -> None:
+    """Write ``changes`` to the lines among ``rows``: chargeable units, comment and reason."""
     by_id = {r.id: r for r in rows}
     changed_rows = []
     for change in changes:
         row = by_id[change.line_item_id]
         row.chargeable_units = change.new_chargeable_units
         row.comment = change.new_comment  # type: ignore[assignment]  # a nullable TextField; Tortoise types it str
-        row.adjustment_reason = change.new_reason
+        row.adjustment_reason = change.new_reason  # type: ignore[assignment]  # a nullable enum field
         changed_rows.append(row)
     if changed_rows:
         await LineItem.bulk_update(
             changed_rows, fields=["chargeable_units", "comment", "adjustment_reason"], using_db=conn
         )
-    return changes
 
 
 def _note(request: ActionRequest) -> str | None:
     """The action's comment or reason, stripped; blank is none."""
-    note = normalize_comment(request.comment)
-    name = request.comment_field
-    if note is None and request.comment_required:
-        raise InvalidInput(
-            [
-                Problem(
-                    ErrorCode.REASON_REQUIRED,
-                    f"a {name} is required to {request.trigger.replace('_', ' ')} a report",
-                    field=name,
-                )
-            ]
-        )
+    missing = ErrorCode.REASON_REQUIRED if request.comment_required else None
+    return checked_note(request.comment, request.comment_field, request.trigger.replace("_", " "), missing)
+
+
+def checked_note(text: str | None, name: str, doing: str, missing: ErrorCode | None = None) -> str | None:
+    """A step's comment or reason, stripped (blank is none), or ``InvalidInput``.
+
+    ``missing`` is the code to refuse a missing one with; None: it is optional.
+    """
+    note = normalize_comment(text)
+    if note is None and missing is not None:
+        raise InvalidInput([Problem(missing, f"a {name} is required to {doing} a report", field=name)])
     if note is not None and len(note) > MAX_COMMENT_LENGTH:
         raise InvalidInput(
             [Problem(ErrorCode.COMMENT_TOO_LONG, f"a {name} is at most {MAX_COMMENT_LENGTH} characters", field=name)]

@@ -219,7 +219,9 @@ async def _candidate(conn: BaseDBAsyncClient, report_id: int) -> ApprovalCandida
 
 def _approval_note(candidate: ApprovalCandidate) -> str:
     if not candidate.lowered_reasons:
-        return "approved automatically: no line was adjusted, and the Tier 1 partner approves such reports automatically"
+        return (
+            "approved automatically: no line was adjusted, and the Tier 1 partner approves such reports automatically"
+        )
     reasons = ", ".join(r.value for r in AdjustmentReason if r in set(candidate.lowered_reasons))
     return (
         f"approved automatically: every lowered line carries a reason the Tier 1 partner trusts ({reasons}), "

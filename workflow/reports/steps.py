@@ -99,7 +99,7 @@ async def finish_step(
     *,
     comment: str | None = None,
     changes: Sequence[LineChange] = (),
-    purchase_order: str | None | Literal[_Keep.KEEP] = KEEP,
+    purchase_order: str | Literal[_Keep.KEEP] | None = KEEP,
 ) -> HistoryEntry:
     """Write the step: status, version and stamps (compare-and-set), then its history entry.
 
