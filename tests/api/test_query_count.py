@@ -138,8 +138,9 @@ async def test_a_page_of_reports_with_their_lines_and_history_costs_the_same_as_
         both = await gql(api, world.tier1_a.token, listing)
 
     assert alpha_only["reports"]["totalCount"] == 1 and both["reports"]["totalCount"] == 2
-    # token, report page, report count, line pages, totals, histories, history changes
-    assert len(one_report) == len(two_reports) == 7, two_reports
+    # token, report page, report count, the page's pending corrections, line pages, totals,
+    # histories, history changes
+    assert len(one_report) == len(two_reports) == 8, two_reports
 
 
 # The report screen (bench/report_detail.py's query) goes the purpose-built path: the token,
