@@ -186,19 +186,9 @@ async def _regenerate_one(
             line.chargeable_units = line.used_units
             line.comment = None  # type: ignore[assignment]  # a nullable TextField; Tortoise types it str
             line.adjustment_reason = None  # type: ignore[assignment]  # a nullable enum field
-        elif line.chargeable_units == line.used_units and line.adjustment_reason is not None:
+        elif line.chargeable_units == line.used_units:
             # Kept, but no longer a lowering: a line at its used units carries no reason (§10).
-            dropped.append(
-                LineChange(
-                    line.id,
-                    line.chargeable_units,
-                    line.chargeable_units,
-                    line.comment,
-                    line.comment,
-                    line.adjustment_reason,
-                    None,
-                )
-            )
+            # Its units and comment stay, so the entry lists no change (docs/decisions.md).
             line.adjustment_reason = None  # type: ignore[assignment]  # a nullable enum field
         updated.append(line)
     if not (updated or added):
@@ -213,9 +203,8 @@ async def _regenerate_one(
     if added:
         await LineItem.bulk_create(added, using_db=work.conn)
     summary = f"{len(updated)} line(s) recomputed, {len(added)} added"
-    dropped_count = sum(c.old_chargeable_units != c.new_chargeable_units for c in dropped)
-    if dropped_count:
-        summary += f", {dropped_count} adjustment(s) dropped: now above the new used units"
+    if dropped:
+        summary += f", {len(dropped)} adjustment(s) dropped: now above the new used units"
     await finish_step(work, step, ReportEventAction.REGENERATED, now, comment=summary, changes=dropped)
     return True
 
