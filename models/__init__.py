@@ -8,7 +8,7 @@ from models.history import HistoryEntry, HistoryLineChange
 from models.idempotency import IdempotencyKey
 from models.organization import Organization
 from models.principal import ApiToken, Principal
-from models.report import BillingPeriod, BillingReport, LineItem
+from models.report import BillingPeriod, BillingReport, Correction, LineItem
 
 MODEL_MODULES = [
     "models.organization",
@@ -24,6 +24,7 @@ __all__ = [
     "ApiToken",
     "BillingPeriod",
     "BillingReport",
+    "Correction",
     "Customer",
     "DailyUsage",
     "HistoryEntry",

@@ -3,7 +3,7 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
-from vocabulary.enums import ReportEventAction, ReportStatus
+from vocabulary.enums import AdjustmentReason, ReportEventAction, ReportStatus
 
 if TYPE_CHECKING:  # the annotations only; Tortoise resolves "models.X" itself
     from models.organization import Organization
@@ -35,6 +35,8 @@ class HistoryEntry(Model):
         "models.Organization", related_name="history", null=True, on_delete=fields.RESTRICT
     )
     comment = fields.TextField(null=True)
+    # The purchase order this step set (save, submit, approval), else null.
+    purchase_order = fields.CharField(max_length=64, null=True)
 
     report_id: int
     principal_id: int | None
@@ -46,7 +48,7 @@ class HistoryEntry(Model):
 
 
 class HistoryLineChange(Model):
-    """The chargeable units and comment of a line before and after one history step."""
+    """The chargeable units, comment and reason of a line before and after one history step."""
 
     id = fields.BigIntField(primary_key=True)
     entry: fields.ForeignKeyRelation["HistoryEntry"] = fields.ForeignKeyField(
@@ -59,6 +61,8 @@ class HistoryLineChange(Model):
     new_chargeable_units = fields.BigIntField()
     old_comment = fields.TextField(null=True)
     new_comment = fields.TextField(null=True)
+    old_reason = fields.CharEnumField(AdjustmentReason, max_length=24, null=True)
+    new_reason = fields.CharEnumField(AdjustmentReason, max_length=24, null=True)
 
     entry_id: int
     line_item_id: int

@@ -16,6 +16,12 @@ class Organization(Model):
     # Tier 1 settings for its partners' reports (docs/contract.md §6): null means the default of 5 days.
     deadline_days = fields.IntField(null=True)
     auto_approve = fields.BooleanField(default=False)
+    # §10: the adjustment reasons auto-approval trusts, comma-separated in the enum's order
+    # ("" for none); whether an approval needs a purchase order; §11: the correction window
+    # in days after approval (null: the default of 90).
+    auto_approve_reasons = fields.CharField(max_length=128, default="", db_default="")
+    require_purchase_order = fields.BooleanField(default=False, db_default=False)
+    correction_window_days = fields.IntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     parent_id: int | None

@@ -3,11 +3,13 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
-from vocabulary.enums import ReportStatus
+from vocabulary.enums import AdjustmentReason, CorrectionStatus, ReportStatus
 
 if TYPE_CHECKING:  # the annotations only; Tortoise resolves "models.X" itself
     from models.catalog import Customer, Solution
+    from models.history import HistoryEntry
     from models.organization import Organization
+    from models.principal import Principal
 
 
 class BillingPeriod(Model):
@@ -38,6 +40,8 @@ class BillingReport(Model):
     submission_deadline = fields.DatetimeField()
     submitted_at = fields.DatetimeField(null=True)
     reviewed_at = fields.DatetimeField(null=True)
+    # Set by the Tier 2 owner on save or submit, set or replaced by the Tier 1 on approval.
+    purchase_order = fields.CharField(max_length=64, null=True)
 
     period_id: int
     partner_id: int
@@ -73,6 +77,8 @@ class LineItem(Model):
     chargeable_units = fields.BigIntField()
     credits_e4 = fields.BigIntField()
     comment = fields.TextField(null=True)
+    # Why the line is lowered; null unless chargeable units are below used units.
+    adjustment_reason = fields.CharEnumField(AdjustmentReason, max_length=24, null=True)
 
     report_id: int
     customer_id: int
@@ -81,3 +87,47 @@ class LineItem(Model):
     class Meta:
         table = "line_item"
         unique_together = (("report", "customer", "solution"),)
+
+
+class Correction(Model):
+    """A request to change the figures of an approved report, and its review (docs/contract.md §11).
+
+    The requested line changes are those of the ``CORRECTION_REQUESTED`` history entry
+    (``request_entry``), so they are written once and read as any step's changes.
+    """
+
+    id = fields.IntField(primary_key=True)
+    report: fields.ForeignKeyRelation["BillingReport"] = fields.ForeignKeyField(
+        "models.BillingReport", related_name="corrections", on_delete=fields.CASCADE
+    )
+    status = fields.CharEnumField(CorrectionStatus, max_length=16, default=CorrectionStatus.PENDING)
+    request_entry: fields.ForeignKeyRelation["HistoryEntry"] = fields.ForeignKeyField(
+        "models.HistoryEntry", related_name="correction_requests", on_delete=fields.CASCADE
+    )
+    requested_at = fields.DatetimeField()
+    requested_by: fields.ForeignKeyNullableRelation["Principal"] = fields.ForeignKeyField(
+        "models.Principal", related_name="requested_corrections", null=True, on_delete=fields.RESTRICT
+    )
+    requested_by_organization: fields.ForeignKeyNullableRelation["Organization"] = fields.ForeignKeyField(
+        "models.Organization", related_name="requested_corrections", null=True, on_delete=fields.RESTRICT
+    )
+    comment = fields.TextField()
+    reviewed_at = fields.DatetimeField(null=True)
+    reviewed_by: fields.ForeignKeyNullableRelation["Principal"] = fields.ForeignKeyField(
+        "models.Principal", related_name="reviewed_corrections", null=True, on_delete=fields.RESTRICT
+    )
+    reviewed_by_organization: fields.ForeignKeyNullableRelation["Organization"] = fields.ForeignKeyField(
+        "models.Organization", related_name="reviewed_corrections", null=True, on_delete=fields.RESTRICT
+    )
+    review_comment = fields.TextField(null=True)
+
+    report_id: int
+    request_entry_id: int
+    requested_by_id: int | None
+    requested_by_organization_id: int | None
+    reviewed_by_id: int | None
+    reviewed_by_organization_id: int | None
+
+    class Meta:
+        table = "correction"
+        indexes = (("report_id", "status"),)

@@ -14,8 +14,18 @@ from strawberry.dataloader import DataLoader
 from schema.context import LinePageKey
 from workflow.core.actors import Actor
 from workflow.reads import contents as report_contents
+from workflow.reads import corrections as report_corrections
 from workflow.reads import reports as reads
-from workflow.reads.views import EventView, LineFilter, LineView, OrganizationView, Page, ReportView, Totals
+from workflow.reads.views import (
+    CorrectionView,
+    EventView,
+    LineFilter,
+    LineView,
+    OrganizationView,
+    Page,
+    ReportView,
+    Totals,
+)
 
 
 class Loaders:
@@ -27,6 +37,7 @@ class Loaders:
         self.line_pages = DataLoader(self._load_line_pages)
         self.totals = DataLoader(self._load_totals)
         self.histories = DataLoader(self._load_histories)
+        self.corrections = DataLoader(self._load_corrections)
         self._deadline_days: int | None = None
 
     async def _load_reports(self, report_ids: list[int]) -> list[ReportView | None]:
@@ -51,6 +62,10 @@ class Loaders:
 
     async def _load_histories(self, report_ids: list[int]) -> list[list[EventView]]:
         found = await report_contents.histories(report_ids)
+        return [found[rid] for rid in report_ids]
+
+    async def _load_corrections(self, report_ids: list[int]) -> list[list[CorrectionView]]:
+        found = await report_corrections.corrections_by_report(report_ids)
         return [found[rid] for rid in report_ids]
 
     async def deadline_days(self) -> int:

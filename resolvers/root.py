@@ -22,7 +22,15 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from resolvers import node, platform_mutations, queries, report_mutations, settings_mutations, subscriptions
+from resolvers import (
+    correction_mutations,
+    node,
+    platform_mutations,
+    queries,
+    report_mutations,
+    settings_mutations,
+    subscriptions,
+)
 from resolvers.compiled import CompiledQueries
 from resolvers.event_sharing import SharedEventExecution
 from schema.channel import Customer, Organization
@@ -33,10 +41,14 @@ from schema.line_items import LineItem
 from schema.node import Node
 from schema.pagination import Connection
 from schema.payloads import (
+    ApproveCorrectionPayload,
     ApproveReportPayload,
+    ApproveReportsPayload,
     GenerateReportsPayload,
     RecordUsagePayload,
+    RejectCorrectionPayload,
     RejectReportPayload,
+    RequestCorrectionPayload,
     SaveReportDraftPayload,
     SubmitReportPayload,
 )
@@ -65,7 +77,8 @@ class Query:
     node: Node | None = strawberry.field(resolver=node.node, description="Any object by its global ID.")
     partner_settings: PartnerSettings | None = strawberry.field(
         resolver=settings_mutations.partner_settings,
-        description="A Tier 1 partner's deadline window and auto-approval (default: the caller's channel).",
+        description="A Tier 1 partner's deadline window, auto-approval, purchase orders and correction window "
+        "(default: the caller's channel).",
     )
 
 
@@ -81,6 +94,23 @@ class Mutation:
     )
     approve_report: ApproveReportPayload = strawberry.mutation(
         resolver=report_mutations.approve_report, description="Parent Tier 1: approve (final)."
+    )
+    approve_reports: ApproveReportsPayload = strawberry.mutation(
+        resolver=report_mutations.approve_reports,
+        description="Parent Tier 1: approve 1 to 100 reports, each on its own as approveReport would; results "
+        "in input order.",
+    )
+    request_correction: RequestCorrectionPayload = strawberry.mutation(
+        resolver=correction_mutations.request_correction,
+        description="Tier 2 owner: ask to correct an approved report's lines, within the Tier 1 partner's window.",
+    )
+    approve_correction: ApproveCorrectionPayload = strawberry.mutation(
+        resolver=correction_mutations.approve_correction,
+        description="Parent Tier 1: apply the pending correction to the lines; the report stays APPROVED.",
+    )
+    reject_correction: RejectCorrectionPayload = strawberry.mutation(
+        resolver=correction_mutations.reject_correction,
+        description="Parent Tier 1: refuse the pending correction, with a reason; the figures stay.",
     )
     reject_report: RejectReportPayload = strawberry.mutation(
         resolver=report_mutations.reject_report,

@@ -48,7 +48,12 @@ async def update_partner_settings(info: Info, input: UpdatePartnerSettingsInput)
     actor = info.context.actor
     result, problems = await attempt(
         lambda: settings.update_partner_settings(
-            actor, deadline_days=input.submission_deadline_days, auto_approve=input.auto_approve
+            actor,
+            deadline_days=input.submission_deadline_days,
+            auto_approve=input.auto_approve,
+            auto_approve_reasons=input.auto_approve_reasons,
+            require_purchase_order=input.require_purchase_order,
+            correction_window_days=input.correction_window_days,
         )
     )
     # As with the report mutations, the payload shows what now stands only to a caller who

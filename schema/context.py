@@ -21,7 +21,16 @@ from strawberry.dataloader import DataLoader
 
 from vocabulary.enums import Scope
 from workflow.core.actors import Actor
-from workflow.reads.views import EventView, LineFilter, LineView, OrganizationView, Page, ReportView, Totals
+from workflow.reads.views import (
+    CorrectionView,
+    EventView,
+    LineFilter,
+    LineView,
+    OrganizationView,
+    Page,
+    ReportView,
+    Totals,
+)
 
 # A line page is asked for with (report id, page size, after line id, filter).
 LinePageKey = tuple[int, int, int | None, LineFilter]
@@ -34,6 +43,7 @@ class Loaders(Protocol):
     line_pages: DataLoader[LinePageKey, Page[LineView]]
     totals: DataLoader[int, Totals]
     histories: DataLoader[int, list[EventView]]
+    corrections: DataLoader[int, list[CorrectionView]]
 
     async def deadline_days(self) -> int: ...
 

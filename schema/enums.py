@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import strawberry
 
-from vocabulary.enums import AggregationRule, ReportAction, ReportEventAction, ReportStatus, Tier
+from vocabulary.enums import (
+    AdjustmentReason,
+    AggregationRule,
+    CorrectionStatus,
+    ReportAction,
+    ReportEventAction,
+    ReportStatus,
+    Tier,
+)
 from workflow.core.errors import ErrorCode as UserErrorCode
 
 # strawberry.enum registers each class in place and returns it: the names below are the
@@ -29,5 +37,24 @@ strawberry.enum(
     description="How a solution's line picks its reference day (or sums the period).",
 )
 strawberry.enum(UserErrorCode, name="UserErrorCode", description="Why a mutation, or part of it, was refused.")
+strawberry.enum(
+    AdjustmentReason,
+    name="AdjustmentReason",
+    description="Why a line's chargeable units were lowered: TRIAL (trial or evaluation use), DUPLICATE (the "
+    "same use metered twice), DECOMMISSIONED (removed but still metered), CUSTOMER_TERMINATED, METERING_ERROR, "
+    "PROMOTION, OTHER.",
+)
+strawberry.enum(
+    CorrectionStatus, name="CorrectionStatus", description="Where a correction of an approved report stands."
+)
 
-__all__ = ["AggregationRule", "ReportAction", "ReportEventAction", "ReportStatus", "Tier", "UserErrorCode"]
+__all__ = [
+    "AdjustmentReason",
+    "AggregationRule",
+    "CorrectionStatus",
+    "ReportAction",
+    "ReportEventAction",
+    "ReportStatus",
+    "Tier",
+    "UserErrorCode",
+]

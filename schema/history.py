@@ -10,7 +10,7 @@ import strawberry
 from schema import ids
 from schema.channel import Organization, Principal
 from schema.context import Context
-from schema.enums import ReportEventAction, ReportStatus
+from schema.enums import AdjustmentReason, ReportEventAction, ReportStatus
 from schema.node import Node
 from workflow.reads.views import ChangeView, EventView
 
@@ -18,13 +18,15 @@ if TYPE_CHECKING:
     from schema.reports import BillingReport
 
 
-@strawberry.type(description="One line's chargeable units and comment before and after a step.")
+@strawberry.type(description="One line's chargeable units, comment and reason before and after a step.")
 class LineItemChange:
     line_item_id: strawberry.ID
     old_chargeable_units: int
     new_chargeable_units: int
     old_comment: str | None
     new_comment: str | None
+    old_reason: AdjustmentReason | None
+    new_reason: AdjustmentReason | None
 
     @classmethod
     def from_view(cls, view: ChangeView) -> LineItemChange:
@@ -34,6 +36,8 @@ class LineItemChange:
             new_chargeable_units=view.new_chargeable_units,
             old_comment=view.old_comment,
             new_comment=view.new_comment,
+            old_reason=view.old_reason,
+            new_reason=view.new_reason,
         )
 
 
@@ -46,7 +50,12 @@ class ReportEvent(Node):
     occurred_at: datetime
     actor: Principal | None = strawberry.field(description="Who acted; null when the system did.")
     comment: str | None = strawberry.field(description="The comment or reason given with the step.")
-    changes: list[LineItemChange] = strawberry.field(description="The lines this step changed (saves, submits).")
+    changes: list[LineItemChange] = strawberry.field(
+        description="The lines this step changed (saves, submits, corrections requested and approved)."
+    )
+    purchase_order: str | None = strawberry.field(
+        description="The purchase order this step set (a save, submit or approval), else null."
+    )
     report_id: strawberry.Private[int]
     # The report it was read through, if any (typed loosely: schema.reports imports this module).
     known_report: strawberry.Private[Any] = None
@@ -81,6 +90,7 @@ class ReportEvent(Node):
             actor=actor,
             comment=view.comment,
             changes=[LineItemChange.from_view(c) for c in view.changes],
+            purchase_order=view.purchase_order,
             report_id=view.report_id,
             known_report=report,
         )

@@ -13,7 +13,7 @@ from typing import Any
 
 import strawberry
 
-from schema.enums import ReportStatus
+from schema.enums import AdjustmentReason, ReportStatus
 
 
 @strawberry.input(description="Narrows `reports`; every given condition must hold.")
@@ -47,6 +47,11 @@ class AdjustmentInput:
     comment: str | None = strawberry.field(
         default=None, description="Needed (1 to 1,000 characters) when chargeable units are below the used units."
     )
+    reason: AdjustmentReason | None = strawberry.field(
+        default=None,
+        description="Why the line is lowered; a lowered line given none gets OTHER. Not kept on a line at its "
+        "used units.",
+    )
 
 
 @strawberry.input
@@ -54,6 +59,11 @@ class SaveReportDraftInput:
     report_id: strawberry.ID
     version: int = strawberry.field(description="The report's version the client last saw.")
     adjustments: list[AdjustmentInput] = strawberry.field(default_factory=list)
+    purchase_order: str | None = strawberry.field(
+        default=None,
+        description="The report's purchase order: 1 to 64 characters without control characters; an empty "
+        "string clears it; left out (or null), it stays as it is.",
+    )
 
 
 @strawberry.input(description="Applies the adjustments and submits, atomically.")
@@ -61,6 +71,11 @@ class SubmitReportInput:
     report_id: strawberry.ID
     version: int = strawberry.field(description="The report's version the client last saw.")
     adjustments: list[AdjustmentInput] = strawberry.field(default_factory=list)
+    purchase_order: str | None = strawberry.field(
+        default=None,
+        description="The report's purchase order: 1 to 64 characters without control characters; an empty "
+        "string clears it; left out (or null), it stays as it is.",
+    )
 
 
 @strawberry.input
@@ -68,6 +83,55 @@ class ApproveReportInput:
     report_id: strawberry.ID
     version: int = strawberry.field(description="The report's version the client last saw.")
     comment: str | None = None
+    purchase_order: str | None = strawberry.field(
+        default=None,
+        description="Sets or replaces the report's purchase order (an empty string clears it). Required, "
+        "if the report has none, when the Tier 1 partner requires one (PURCHASE_ORDER_REQUIRED).",
+    )
+
+
+@strawberry.input(description="A report and the version the client last saw of it.")
+class ReportVersionInput:
+    report_id: strawberry.ID
+    version: int
+
+
+@strawberry.input(description="Approves each report on its own, as approveReport would.")
+class ApproveReportsInput:
+    reports: list[ReportVersionInput] = strawberry.field(description="1 to 100 reports.")
+    comment: str | None = None
+    purchase_order: str | None = strawberry.field(
+        default=None, description="Sets or replaces each report's purchase order, as in approveReport."
+    )
+
+
+@strawberry.input(description="A correction of an approved report's lines (within the Tier 1 partner's window).")
+class RequestCorrectionInput:
+    report_id: strawberry.ID
+    version: int = strawberry.field(description="The report's version the client last saw.")
+    adjustments: list[AdjustmentInput] = strawberry.field(
+        description="The lines to change: 0 to the used units (so a line may also be raised back); a "
+        "lowered line needs a comment. At least one line must change."
+    )
+    comment: str | None = strawberry.field(
+        default=None, description="Required: why the report needs correcting (1 to 1,000 characters)."
+    )
+
+
+@strawberry.input
+class ApproveCorrectionInput:
+    correction_id: strawberry.ID
+    version: int = strawberry.field(description="The report's version the client last saw.")
+    comment: str | None = None
+
+
+@strawberry.input
+class RejectCorrectionInput:
+    correction_id: strawberry.ID
+    version: int = strawberry.field(description="The report's version the client last saw.")
+    reason: str | None = strawberry.field(
+        default=None, description="Required: why the figures stay (1 to 1,000 characters)."
+    )
 
 
 @strawberry.input

@@ -8,6 +8,7 @@ import strawberry
 
 from schema import ids
 from schema.channel import Customer, Solution
+from schema.enums import AdjustmentReason
 from schema.node import Node
 from workflow.core.credits import format_credits
 from workflow.reads.views import LineView
@@ -25,6 +26,9 @@ class LineItem(Node):
     chargeable_units: int = strawberry.field(description="What will be billed: the used units, or fewer.")
     allocated_credits: str = strawberry.field(description='A decimal with 4 places, e.g. "12.5000".')
     comment: str | None = strawberry.field(description="The Tier 2 partner's reason for lowering.")
+    adjustment_reason: AdjustmentReason | None = strawberry.field(
+        description="Why the line is lowered; null unless chargeable units are below the used units."
+    )
     reference_day: date | None = strawberry.field(
         description="The day whose figures the line shows; null for DAILY_SUM solutions (period sums)."
     )
@@ -48,5 +52,6 @@ class LineItem(Node):
             chargeable_units=view.chargeable_units,
             allocated_credits=format_credits(view.credits_e4),
             comment=view.comment,
+            adjustment_reason=view.adjustment_reason,
             reference_day=view.reference_day,
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import strawberry
 
+from schema.corrections import Correction
 from schema.errors import UserError
 from schema.reports import BillingReport
 
@@ -34,6 +35,43 @@ class ApproveReportPayload:
 @strawberry.type
 class RejectReportPayload:
     report: BillingReport | None
+    errors: list[UserError]
+
+
+@strawberry.type(description="One report of a bulk approval: approved if `errors` is empty.")
+class ApproveReportsResult:
+    report_id: strawberry.ID = strawberry.field(description="The report's ID as the client sent it.")
+    report: BillingReport | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class ApproveReportsPayload:
+    approved_count: int
+    results: list[ApproveReportsResult] = strawberry.field(description="One per input report, in input order.")
+    errors: list[UserError] = strawberry.field(
+        description="Refusals of the whole request (an empty list, or more than 100): then nothing is approved."
+    )
+
+
+@strawberry.type
+class RequestCorrectionPayload:
+    report: BillingReport | None
+    correction: Correction | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class ApproveCorrectionPayload:
+    report: BillingReport | None
+    correction: Correction | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class RejectCorrectionPayload:
+    report: BillingReport | None
+    correction: Correction | None
     errors: list[UserError]
 
 

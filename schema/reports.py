@@ -8,13 +8,14 @@ a page of reports costs the same few queries as one report.
 from __future__ import annotations
 
 from base64 import urlsafe_b64encode
-from datetime import datetime
+from datetime import UTC, datetime
 
 import strawberry
 
 from schema import ids
 from schema.channel import Organization
 from schema.context import Context
+from schema.corrections import Correction
 from schema.enums import ReportAction, ReportStatus
 from schema.history import ReportEvent
 from schema.inputs import LineItemFilter
@@ -62,6 +63,9 @@ class BillingReport(Node):
     )
     submitted_at: datetime | None
     reviewed_at: datetime | None
+    purchase_order: str | None = strawberry.field(
+        description="Set by the Tier 2 partner on save or submit, or by the Tier 1 partner on approval."
+    )
     view: strawberry.Private[ReportView]
 
     @strawberry.field(description="The report's lines, in generation order.")
@@ -95,9 +99,25 @@ class BillingReport(Node):
         events = await info.context.loaders.histories.load(self.view.id)
         return [ReportEvent.from_view(event, report=self) for event in events]
 
+    @strawberry.field(description="Its corrections after approval, oldest first.")
+    async def corrections(self, info: strawberry.Info[Context, None]) -> list[Correction]:
+        return [Correction.from_view(c) for c in await info.context.loaders.corrections.load(self.view.id)]
+
+    @strawberry.field(description="The correction awaiting the Tier 1 partner's decision, or null.")
+    async def pending_correction(self, info: strawberry.Info[Context, None]) -> Correction | None:
+        if self.view.pending_correction_id is None:
+            return None
+        for correction in await info.context.loaders.corrections.load(self.view.id):
+            if correction.id == self.view.pending_correction_id:
+                return Correction.from_view(correction)
+        return None
+
     @strawberry.field(description="What the caller may do with the report now; a front end offers only these.")
     def available_actions(self, info: strawberry.Info[Context, None]) -> list[ReportAction]:
-        return available_actions(self.view.status, self.view.ownership, info.context.actor)
+        view = self.view
+        return available_actions(
+            view.status, view.ownership, info.context.actor, view.corrections_at(datetime.now(UTC))
+        )
 
     @classmethod
     def from_view(cls, view: ReportView) -> BillingReport:
@@ -111,6 +131,7 @@ class BillingReport(Node):
             submission_deadline=view.submission_deadline,
             submitted_at=view.submitted_at,
             reviewed_at=view.reviewed_at,
+            purchase_order=view.purchase_order,
             view=view,
         )
 

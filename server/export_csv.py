@@ -7,7 +7,9 @@ Shared by the HTTP routes (``server.exports``) and the CLI (``billing-reports ex
   customer. Credits are 4-decimal strings (``"12.5000"``); ``reference_day`` is an ISO
   date, empty for a ``DAILY_SUM`` line; ``approved_at`` is ISO 8601 UTC with a ``Z``
   (``2026-11-03T09:15:00Z``), empty unless the report is APPROVED; an empty comment is
-  an empty cell.
+  an empty cell. Then (docs/contract.md §10–11) ``adjustment_reason`` (empty unless the
+  line is lowered), ``purchase_order`` (free text) and ``corrected_at`` (when the last
+  approved correction was approved, else empty).
 - RFC 4180 quoting: a cell with a comma, a quote or a line break is quoted, quotes are
   doubled; lines end with CRLF. UTF-8, no byte order mark.
 - Formula injection: a spreadsheet runs a cell that starts with ``=``, ``+``, ``-``,
@@ -48,6 +50,10 @@ HEADER = (
     "allocated_credits",
     "comment",
     "approved_at",
+    # §10–11: appended at the end only, so a program reading the columns by position keeps working.
+    "adjustment_reason",
+    "purchase_order",
+    "corrected_at",
 )
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -85,6 +91,9 @@ def row_of(report: ExportReport, line: ExportLine) -> list[str | int]:
         format_credits(line.credits_e4),
         text_cell(line.comment),
         iso_utc(report.approved_at),
+        "" if line.adjustment_reason is None else line.adjustment_reason.value,
+        text_cell(report.purchase_order),
+        iso_utc(report.corrected_at),
     ]
 
 

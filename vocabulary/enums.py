@@ -26,6 +26,9 @@ class ReportAction(str, Enum):
     SUBMIT = "SUBMIT"
     APPROVE = "APPROVE"
     REJECT = "REJECT"
+    REQUEST_CORRECTION = "REQUEST_CORRECTION"
+    APPROVE_CORRECTION = "APPROVE_CORRECTION"
+    REJECT_CORRECTION = "REJECT_CORRECTION"
 
 
 class ReportEventAction(str, Enum):
@@ -38,6 +41,29 @@ class ReportEventAction(str, Enum):
     AUTO_SUBMITTED = "AUTO_SUBMITTED"
     APPROVED = "APPROVED"
     AUTO_APPROVED = "AUTO_APPROVED"
+    REJECTED = "REJECTED"
+    CORRECTION_REQUESTED = "CORRECTION_REQUESTED"
+    CORRECTION_APPROVED = "CORRECTION_APPROVED"
+    CORRECTION_REJECTED = "CORRECTION_REJECTED"
+
+
+class AdjustmentReason(str, Enum):
+    """Why a line's chargeable units were lowered (docs/contract.md §10)."""
+
+    TRIAL = "TRIAL"
+    DUPLICATE = "DUPLICATE"
+    DECOMMISSIONED = "DECOMMISSIONED"
+    CUSTOMER_TERMINATED = "CUSTOMER_TERMINATED"
+    METERING_ERROR = "METERING_ERROR"
+    PROMOTION = "PROMOTION"
+    OTHER = "OTHER"
+
+
+class CorrectionStatus(str, Enum):
+    """Where a correction request of an approved report stands (docs/contract.md §11)."""
+
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
     REJECTED = "REJECTED"
 
 

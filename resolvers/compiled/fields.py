@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from resolvers import queries
@@ -39,14 +40,15 @@ from workflow.core.deadlines import period_deadline
 from workflow.core.machine import available_actions
 from workflow.core.periods import Month
 from workflow.reads import contents as report_contents
+from workflow.reads import corrections as report_corrections
 from workflow.reads import reports as reads
-from workflow.reads.views import EventView, LineView, Page, PeriodView, ReportView, Totals
+from workflow.reads.views import ActorView, EventView, LineView, Page, PeriodView, ReportView, Totals
 
 
 class Request:
     """One request on the compiled path: the caller, and what its fetches read."""
 
-    __slots__ = ("actions", "actor", "fetched", "known_reports", "known_totals", "variables")
+    __slots__ = ("actions", "actor", "fetched", "known_reports", "known_totals", "now", "variables")
 
     def __init__(self, actor: Actor, variables: Any) -> None:
         self.actor = actor
@@ -56,8 +58,9 @@ class Request:
         self.known_reports: dict[int, ReportView] = {}
         # Totals read with their report (the report screen): not read again.
         self.known_totals: dict[int, Totals] = {}
-        # availableActions by what they depend on (status, partner, its Tier 1): a list repeats them.
-        self.actions: dict[tuple[Any, int, int | None], list[Any]] = {}
+        # availableActions by what they depend on (status, ownership, corrections): a list repeats them.
+        self.actions: dict[tuple[Any, ...], list[Any]] = {}
+        self.now = datetime.now(UTC)  # the instant the request's correction windows are read at
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +200,22 @@ async def _event_report(
     return [found[e.report_id] for e in sources]
 
 
+async def _corrections(
+    request: Request, sources: Sequence[ReportView], args: dict[str, Any], selected: Selected
+) -> list[Any]:
+    found = await report_corrections.corrections_by_report(r.id for r in sources)
+    return [found[r.id] for r in sources]
+
+
+async def _pending_correction(
+    request: Request, sources: Sequence[ReportView], args: dict[str, Any], selected: Selected
+) -> list[Any]:
+    pending = [r for r in sources if r.pending_correction_id is not None]
+    found = await report_corrections.corrections_by_report(r.id for r in pending) if pending else {}
+    by_id = {c.id: c for corrections in found.values() for c in corrections}
+    return [None if r.pending_correction_id is None else by_id.get(r.pending_correction_id) for r in sources]
+
+
 async def _period_deadlines(
     request: Request, sources: Sequence[PeriodView], args: dict[str, Any], selected: Selected
 ) -> list[Any]:
@@ -240,15 +259,17 @@ def _end_cursor(c: PageSource, request: Request) -> str | None:
 
 
 def _actions(report: ReportView, request: Request) -> list[Any]:
-    key = (report.status, report.partner.id, report.parent_id)  # all that ownership holds
+    corrections = report.corrections_at(request.now)
+    key = (report.status, report.partner.id, report.parent_id, corrections)  # all the rule reads
     found = request.actions.get(key)
     if found is None:
-        found = request.actions[key] = available_actions(report.status, report.ownership, request.actor)
+        found = request.actions[key] = available_actions(report.status, report.ownership, request.actor, corrections)
     return found
 
 
-def _principal(event: EventView, request: Request) -> EventView | None:
-    return None if event.organization is None else event
+def _principal(event: EventView, request: Request) -> ActorView | None:
+    # A history entry's actor as a correction's is: a name and an organization (schema.history).
+    return None if event.organization is None else ActorView(event.principal_name or "", event.organization)
 
 
 _line_connection, _line_edge = _connection(line_cursor)
@@ -300,6 +321,9 @@ FIELDS: dict[str, dict[str, Source]] = {
         "totals": Fetch(_totals),
         "history": Fetch(_history),
         "availableActions": _actions,
+        "purchaseOrder": "purchase_order",
+        "corrections": Fetch(_corrections),
+        "pendingCorrection": Fetch(_pending_correction),
     },
     "ReportTotals": {
         "lineCount": "line_count",
@@ -322,6 +346,7 @@ FIELDS: dict[str, dict[str, Source]] = {
         "allocatedCredits": lambda line, _: format_credits(line.credits_e4),
         "comment": "comment",
         "referenceDay": "reference_day",
+        "adjustmentReason": "adjustment_reason",
     },
     "ReportEvent": {
         "id": GlobalId("ReportEvent"),
@@ -334,19 +359,36 @@ FIELDS: dict[str, dict[str, Source]] = {
         "comment": "comment",
         "changes": "changes",
         "report": Fetch(_event_report),
+        "purchaseOrder": "purchase_order",
     },
-    "Principal": {"name": lambda e, _: e.principal_name or "", "organization": "organization"},
+    "Principal": {"name": "name", "organization": "organization"},
     "LineItemChange": {
         "lineItemId": GlobalId("LineItem", "line_item_id"),
         "oldChargeableUnits": "old_chargeable_units",
         "newChargeableUnits": "new_chargeable_units",
         "oldComment": "old_comment",
         "newComment": "new_comment",
+        "oldReason": "old_reason",
+        "newReason": "new_reason",
+    },
+    "Correction": {
+        "id": GlobalId("Correction"),
+        "status": "status",
+        "requestedAt": "requested_at",
+        "requestedBy": "requested_by",
+        "comment": "comment",
+        "changes": "changes",
+        "reviewedAt": "reviewed_at",
+        "reviewedBy": "reviewed_by",
+        "reviewComment": "review_comment",
     },
     "PartnerSettings": {
         "partner": "partner",
         "submissionDeadlineDays": "deadline_days",
         "autoApprove": "auto_approve",
+        "autoApproveReasons": lambda settings, _: list(settings.auto_approve_reasons),
+        "requirePurchaseOrder": "require_purchase_order",
+        "correctionWindowDays": "correction_window_days",
     },
     "LineItemConnection": _line_connection,
     "LineItemEdge": _line_edge,

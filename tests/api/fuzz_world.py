@@ -58,8 +58,14 @@ ROLES: dict[str, Callable[[World], Awaitable[str | None]]] = {
 }
 
 
+REQUEST_CORRECTION = (
+    "mutation R($input: RequestCorrectionInput!) { requestCorrection(input: $input) { errors { code message } } }"
+)
+
+
 async def given_reports_in_every_status(api: httpx.AsyncClient, world: World) -> None:
-    """Alpha PREPARING with a lowered line, Beta UNDER_REVIEW, Gamma APPROVED, Delta REJECTED."""
+    """Alpha PREPARING with a lowered line, Beta UNDER_REVIEW, Gamma APPROVED (with a purchase
+    order and a correction pending), Delta REJECTED."""
     await given_generated_reports(world, days=5)
     alpha, beta, gamma, delta = [await report_id_of(api, party) for party in world.tier2s]
     line = (await lines(api, world.tier2_a1, alpha))[0]
@@ -68,8 +74,15 @@ async def given_reports_in_every_status(api: httpx.AsyncClient, world: World) ->
     )
     for party, report_id in [(world.tier2_a2, beta), (world.tier2_b1, gamma), (world.tier2_b2, delta)]:
         await mutate(api, party, op.SUBMIT, reportId=report_id, version=1)
-    await mutate(api, world.tier1_b, op.APPROVE, reportId=gamma, version=2)
+    await mutate(api, world.tier1_b, op.APPROVE, reportId=gamma, version=2, purchaseOrder="PO-4711")
     await mutate(api, world.tier1_b, op.REJECT, reportId=delta, version=2, reason="recount the seats")
+    # The month-end close too: Gamma's owner asks to correct a line of its approved report.
+    gamma_line = (await lines(api, world.tier2_b1, gamma))[0]
+    correction = {**adjustment(gamma_line, 0, "decommissioned in September"), "reason": "DECOMMISSIONED"}
+    requested = await mutate(
+        api, world.tier2_b1, REQUEST_CORRECTION, reportId=gamma, version=3, adjustments=[correction], comment="late"
+    )
+    assert requested["errors"] == [], requested
 
 
 async def world_dictionaries(api: httpx.AsyncClient, world: World, token: str | None) -> dict[str, list[Any]]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models import BillingPeriod, BillingReport, DailyUsage, HistoryEntry, LineItem, Organization
+from models import BillingPeriod, BillingReport, Correction, DailyUsage, HistoryEntry, LineItem, Organization
 from tests.world import World
 from vocabulary.enums import Scope
 from workflow.access import tokens
@@ -73,9 +73,21 @@ async def fingerprint() -> tuple:
     """Everything any mutation of the API writes, so a refusal can be shown to change nothing."""
     return (
         await BillingPeriod.all().order_by("id").values_list("id", "label"),
-        await BillingReport.all().order_by("id").values_list("id", "status", "version", "submission_deadline"),
-        await LineItem.all().order_by("id").values_list("id", "chargeable_units", "comment"),
+        await BillingReport.all()
+        .order_by("id")
+        .values_list("id", "status", "version", "submission_deadline", "purchase_order"),
+        await LineItem.all().order_by("id").values_list("id", "chargeable_units", "comment", "adjustment_reason"),
+        await Correction.all().order_by("id").values_list("id", "status"),
         await HistoryEntry.all().count(),
         await DailyUsage.all().order_by("id").values_list("id", "provisioned_units", "used_units", "credits_e4"),
-        await Organization.all().order_by("id").values_list("id", "deadline_days", "auto_approve"),
+        await Organization.all()
+        .order_by("id")
+        .values_list(
+            "id",
+            "deadline_days",
+            "auto_approve",
+            "auto_approve_reasons",
+            "require_purchase_order",
+            "correction_window_days",
+        ),
     )

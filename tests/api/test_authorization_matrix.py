@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 import pytest
 
-from models import BillingReport, HistoryEntry, LineItem
+from models import BillingReport, Correction, HistoryEntry, LineItem
 from schema import ids
 from tests.api import operations as op
 from tests.api.client import codes, post
@@ -35,7 +35,7 @@ from tests.api.matrix_cases import CALLERS, Caller, callers, fingerprint
 from tests.api.served import ServedApp, served_app  # noqa: F401 - the fixture
 from tests.api.steps import detail, given_generated_reports, mutate, pk, report_id_of
 from tests.world import PERIOD, World
-from vocabulary.enums import ReportStatus
+from vocabulary.enums import CorrectionStatus, ReportStatus
 from workflow.usage.record import UsageRecord
 
 F, NF = "FORBIDDEN", "NOT_FOUND"
@@ -67,6 +67,12 @@ MUTATIONS: dict[str, tuple[Any, ...]] = {
     "submitReport":    (F,     F,        NFH,     "ok",    NFH,     F,        "ok/hidden", FH,        FH,        FH,           401),
     "approveReport":   (F,     "ok",     NFH,     F,       NFH,     F,        FH,      "ok/hidden",   FH,        FH,           401),
     "rejectReport":    (F,     "ok",     NFH,     F,       NFH,     F,        FH,      "ok/hidden",   FH,        FH,           401),
+    # §10: each report of a bulk approval answers as approveReport would (here: the one result)
+    "approveReports":  (F,     "ok",     NFH,     F,       NFH,     F,        FH,      "ok/hidden",   FH,        FH,           401),
+    # §11: the owner requests a correction of its approved report; its parent decides it
+    "requestCorrection": (F,   F,        NFH,     "ok",    NFH,     F,        "ok/hidden", FH,        FH,        FH,           401),
+    "approveCorrection": (F,   "ok",     NFH,     F,       NFH,     F,        FH,      "ok/hidden",   FH,        FH,           401),
+    "rejectCorrection":  (F,   "ok",     NFH,     F,       NFH,     F,        FH,      "ok/hidden",   FH,        FH,           401),
     "recordUsage":     ("ok",  F,        F,       F,       F,       F,        F,          F,          "ok",      F,            401),
     "generateReports": ("ok",  F,        F,       F,       F,       F,        F,          F,          F,         "ok",         401),
     # a Tier 1 changes its own settings; the payload shows the caller's channel's settings if it may read them
@@ -80,7 +86,33 @@ STARTS_IN = {
     "submitReport": ReportStatus.PREPARING,
     "approveReport": ReportStatus.UNDER_REVIEW,
     "rejectReport": ReportStatus.UNDER_REVIEW,
+    "approveReports": ReportStatus.UNDER_REVIEW,
+    "requestCorrection": ReportStatus.APPROVED,
+    "approveCorrection": ReportStatus.APPROVED,
+    "rejectCorrection": ReportStatus.APPROVED,
 }
+# A correction case starts from an approved report; approve/reject from one pending correction.
+WITH_PENDING_CORRECTION = {"approveCorrection", "rejectCorrection"}
+APPROVE_REPORTS = """
+mutation Bulk($input: ApproveReportsInput!) {
+  approveReports(input: $input) {
+    approvedCount errors { code message }
+    results { reportId report { id status version } errors { code message field index } }
+  }
+}
+"""
+_CORRECTION_PAYLOAD = "{ report { id status version } correction { id status } errors { code message field } }"
+REQUEST_CORRECTION = (
+    "mutation Request($input: RequestCorrectionInput!) { requestCorrection(input: $input) " + _CORRECTION_PAYLOAD + " }"
+)
+APPROVE_CORRECTION = (
+    "mutation ApproveC($input: ApproveCorrectionInput!) { approveCorrection(input: $input) "
+    + _CORRECTION_PAYLOAD
+    + " }"
+)
+REJECT_CORRECTION = (
+    "mutation RejectC($input: RejectCorrectionInput!) { rejectCorrection(input: $input) " + _CORRECTION_PAYLOAD + " }"
+)
 REPORT_MUTATIONS = {
     "saveReportDraft": op.SAVE_DRAFT,
     "submitReport": op.SUBMIT,
@@ -241,6 +273,10 @@ async def mutation_case(
     report_pk = pk(report_id)
     version = (await BillingReport.get(id=report_pk)).version
     customer = world.tier2_a1.customers[0]
+    line = await LineItem.filter(report_id=report_pk).order_by("id").first()
+    assert line is not None
+    correction = await Correction.filter(report_id=report_pk).order_by("-id").first()
+    correction_id = ids.encode(ids.CORRECTION, correction.id) if correction is not None else "none"
     if operation == "generateReports":
         # new figures for Alpha, so a generation that runs has something to regenerate
         await world.add_usage([UsageRecord(customer.id, "EPP", f"{PERIOD}-21", 90 + n, 80 + n, f"{900 + n}.00")])
@@ -271,25 +307,78 @@ async def mutation_case(
         ),
         "generateReports": (op.GENERATE, None, {"period": PERIOD}),
         "updatePartnerSettings": (UPDATE_SETTINGS, "settings", {"submissionDeadlineDays": 10 + n}),
+        "approveReports": (APPROVE_REPORTS, "report", {"reports": [{"reportId": report_id, "version": version}]}),
+        "requestCorrection": (
+            REQUEST_CORRECTION,
+            "report",
+            {
+                "reportId": report_id,
+                "version": version,
+                "comment": "a metering error",
+                "adjustments": [
+                    {
+                        "lineItemId": ids.encode(ids.LINE_ITEM, line.id),
+                        "chargeableUnits": line.used_units - 1
+                        if line.chargeable_units == line.used_units
+                        else line.used_units,
+                        "comment": "metered twice",
+                        "reason": "METERING_ERROR",
+                    }
+                ],
+            },
+        ),
+        "approveCorrection": (APPROVE_CORRECTION, "report", {"correctionId": correction_id, "version": version}),
+        "rejectCorrection": (
+            REJECT_CORRECTION,
+            "report",
+            {"correctionId": correction_id, "version": version, "reason": "the figures stand"},
+        ),
     }[operation]
     before = await fingerprint()
     response = await post(api, caller.token, query, {"input": variables})
     outcome = await top_level_refusal(response)
     if outcome is None:
         (payload,) = response.json()["data"].values()
+        if operation == "approveReports":  # the one report's result, as approveReport would answer
+            assert payload["errors"] == [], payload
+            (result,) = payload["results"]
+            assert result["reportId"] == report_id
+            assert payload["approvedCount"] == (0 if result["errors"] else 1)
+            payload = result
         outcome = payload_outcome(payload, shown_key)
     changed = await fingerprint() != before
     assert changed == str(outcome).startswith("ok"), (caller.name, outcome, "changed" if changed else "unchanged")
     if changed and operation in STARTS_IN:
         # put Alpha's report back in the case's starting status for the next caller
         await BillingReport.filter(id=report_pk).update(status=STARTS_IN[operation])
+        if operation == "requestCorrection":
+            await Correction.filter(report_id=report_pk).delete()
+        if operation in WITH_PENDING_CORRECTION:
+            await Correction.filter(report_id=report_pk).update(status=CorrectionStatus.PENDING)
     return outcome
 
 
 async def given_alpha_ready_for(api: httpx.AsyncClient, world: World, operation: str) -> str:
     report_id = await alpha_report_id(api, world)
-    if STARTS_IN.get(operation) is ReportStatus.UNDER_REVIEW:
+    if STARTS_IN.get(operation) in (ReportStatus.UNDER_REVIEW, ReportStatus.APPROVED):
         await mutate(api, world.tier2_a1, op.SUBMIT, reportId=report_id, version=1)
+    if STARTS_IN.get(operation) is ReportStatus.APPROVED:
+        await mutate(api, world.tier1_a, op.APPROVE, reportId=report_id, version=2)
+    if operation in WITH_PENDING_CORRECTION:
+        line = await LineItem.filter(report_id=pk(report_id)).order_by("id").first()
+        assert line is not None
+        requested = await mutate(
+            api,
+            world.tier2_a1,
+            REQUEST_CORRECTION,
+            reportId=report_id,
+            version=3,
+            comment="one line was metered twice",
+            adjustments=[
+                {"lineItemId": ids.encode(ids.LINE_ITEM, line.id), "chargeableUnits": 0, "comment": "duplicate"}
+            ],
+        )
+        assert requested["errors"] == []
     return report_id
 
 

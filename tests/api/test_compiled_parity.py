@@ -255,3 +255,68 @@ async def test_a_report_without_lines_shows_zero_totals_on_both_paths(apps: Apps
 
     assert mine.content == theirs.content and apps.answered == [True]
     assert mine.json()["data"]["report"]["totals"]["lineCount"] == 0
+
+
+MONTH_END_CLOSE = """
+query Close($id: ID!) {
+  report(id: $id) {
+    status version purchaseOrder availableActions
+    lineItems(first: 3) { edges { node { id chargeableUnits comment adjustmentReason } } }
+    pendingCorrection { id status comment requestedBy { name organization { name } } reviewedAt reviewedBy { name } }
+    corrections {
+      id status requestedAt comment reviewComment reviewedAt
+      requestedBy { name organization { id tier } } reviewedBy { name }
+      changes { lineItemId oldChargeableUnits newChargeableUnits oldComment newComment oldReason newReason }
+    }
+    history { action purchaseOrder comment actor { name } changes { oldReason newReason newComment } }
+  }
+  partnerSettings { autoApproveReasons requirePurchaseOrder correctionWindowDays autoApprove }
+}
+"""
+
+
+async def test_the_month_end_close_reads_the_same_on_both_paths(apps: Apps, db: TortoiseContext) -> None:
+    """Reasons, purchase orders, a decided and a pending correction, the settings: every caller."""
+    world = await build_world()
+    await given_generated_reports(world)
+    alpha = world.tier2_a1
+    report_id = await report_id_of(apps.direct, alpha)
+    first, second = (await lines(apps.direct, alpha, report_id))[:2]
+    lowered = {**adjustment(first, first["usedUnits"] - 1, "trial seat"), "reason": "TRIAL"}
+    await mutate(apps.direct, alpha, op.SUBMIT, reportId=report_id, version=1, adjustments=[lowered])
+    await mutate(apps.direct, world.tier1_a, op.APPROVE, reportId=report_id, version=2, purchaseOrder="PO-77")
+    changes = [
+        {**adjustment(second, 0, "metered twice"), "reason": "DUPLICATE"},
+        adjustment(first, first["usedUnits"]),  # raised back: no reason, no comment
+    ]
+    for version, decide, change in [(3, APPROVE_CORRECTION, changes[0]), (5, None, changes[1])]:
+        requested = await mutate(
+            apps.direct, alpha, REQUEST_CORRECTION_WITH_ID, reportId=report_id, version=version,
+            adjustments=[change], comment=f"correction at version {version}",
+        )  # fmt: skip
+        assert requested["errors"] == [], requested
+        if decide is not None:
+            correction_id = requested["correction"]["id"]
+            decided = await mutate(
+                apps.direct, world.tier1_a, decide, correctionId=correction_id, version=version + 1, comment="fine"
+            )
+            assert decided["errors"] == [], decided
+
+    for party in (world.tier1_a, alpha, world.platform, world.tier1_b):
+        apps.answered.clear()
+        mine = await post(apps.direct, party.token, MONTH_END_CLOSE, {"id": report_id})
+        theirs = await post(apps.general, party.token, MONTH_END_CLOSE, {"id": report_id})
+        assert (mine.status_code, mine.content) == (theirs.status_code, theirs.content), party
+        assert apps.answered == [True]
+    seen = (await post(apps.direct, world.tier1_a.token, MONTH_END_CLOSE, {"id": report_id})).json()["data"]
+    assert seen["report"]["purchaseOrder"] == "PO-77" and len(seen["report"]["corrections"]) == 2
+    assert seen["report"]["pendingCorrection"]["comment"] == "correction at version 5"
+
+
+REQUEST_CORRECTION_WITH_ID = (
+    "mutation R($input: RequestCorrectionInput!) { requestCorrection(input: $input) "
+    "{ correction { id } errors { code message } } }"
+)
+APPROVE_CORRECTION = (
+    "mutation A($input: ApproveCorrectionInput!) { approveCorrection(input: $input) { errors { code message } } }"
+)

@@ -1,7 +1,8 @@
 """The compiled path and Strawberry give the same bytes for random operations (hypothesis).
 
 For each caller — the platform, a Tier 1 partner, a Tier 2 partner, a token that may
-not read reports — over a world with reports in every status, ``OPERATIONS`` random
+not read reports — over a world with reports in every status (purchase orders, reasons
+and pending corrections among them, the Tier 1 partner's too), ``OPERATIONS`` random
 valid query operations (``tests.api.random_operations``: random selections, fragments,
 aliases, variables, directives, page arguments, good and bad argument values) are posted
 to both apps of ``tests.api.two_paths``: the status and the body must be the same bytes.
@@ -21,8 +22,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from resolvers.compiled import FALLBACKS
 from resolvers.root import schema
 from schema.graphql_schema import graphql_schema_of
-from tests.api.fuzz_world import ROLES, given_reports_in_every_status, world_dictionaries
+from tests.api import operations as op
+from tests.api.fuzz_world import REQUEST_CORRECTION, ROLES, given_reports_in_every_status, world_dictionaries
 from tests.api.random_operations import Operation, operations
+from tests.api.steps import adjustment, lines, mutate, report_id_of
 from tests.api.two_paths import Apps, post
 from tests.world import World, build_world
 
@@ -38,6 +41,18 @@ _ARGUMENT_VALUES = {
     "period": "periods",
     "solutionCode": "codes",
 }
+
+
+async def given_a_pending_correction_the_tier1_sees(api: Any, world: World) -> None:
+    """Beta (North's, under review) approved with a purchase order, then a correction requested."""
+    beta = await report_id_of(api, world.tier2_a2)
+    await mutate(api, world.tier1_a, op.APPROVE, reportId=beta, version=2, purchaseOrder="PO-1")
+    line = (await lines(api, world.tier2_a2, beta))[0]
+    change = {**adjustment(line, 0, "metered twice"), "reason": "DUPLICATE"}
+    requested = await mutate(
+        api, world.tier2_a2, REQUEST_CORRECTION, reportId=beta, version=3, adjustments=[change], comment="recount"
+    )
+    assert requested["errors"] == [], requested
 
 
 def drawn_operations(values: Mapping[str, Sequence[Any]], count: int) -> list[Operation]:
@@ -65,6 +80,7 @@ async def test_random_operations_get_the_same_bytes_from_the_compiled_path_and_s
 ) -> None:
     world: World = await build_world()
     await given_reports_in_every_status(apps.general, world)
+    await given_a_pending_correction_the_tier1_sees(apps.general, world)
     token = await ROLES[role](world)
     dictionaries = await world_dictionaries(apps.general, world, token)
     values = {argument: dictionaries[name] for argument, name in _ARGUMENT_VALUES.items()}

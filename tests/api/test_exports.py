@@ -28,7 +28,7 @@ from workflow.usage.record import UsageRecord
 SPEC_HEADER = (
     "period,partner_id,partner_name,report_id,report_status,customer_id,customer_name,solution_code,"
     "solution_name,billing_unit,reference_day,provisioned_units,used_units,over_provisioned_units,"
-    "chargeable_units,allocated_credits,comment,approved_at"
+    "chargeable_units,allocated_credits,comment,approved_at,adjustment_reason,purchase_order,corrected_at"
 )
 
 
@@ -93,6 +93,9 @@ async def test_a_report_export_has_the_spec_header_and_one_row_per_line_item_as_
             "allocated_credits": line["allocatedCredits"],
             "comment": "",
             "approved_at": "",
+            "adjustment_reason": "",
+            "purchase_order": "",
+            "corrected_at": "",
         }
     assert by_line == {}
     assert {r["reference_day"] for r in rows if r["solution_code"] == "MAIL"} == {""}  # DAILY_SUM

@@ -138,7 +138,8 @@ async def test_a_page_of_reports_with_their_lines_and_history_costs_the_same_as_
         both = await gql(api, world.tier1_a.token, listing)
 
     assert alpha_only["reports"]["totalCount"] == 1 and both["reports"]["totalCount"] == 2
-    # token, report page (with its count), line pages, totals, histories, history changes
+    # token, report page (with its count and pending corrections), line pages, totals,
+    # histories, history changes
     assert len(one_report) == len(two_reports) == 6, two_reports
 
 

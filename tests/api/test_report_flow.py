@@ -135,7 +135,8 @@ async def test_available_actions_offer_each_role_only_what_it_may_do_now(api: ht
     assert await offered() == {"owner": ["SAVE_DRAFT", "SUBMIT"], "parent": [], "platform": []}
     await mutate(api, owner, op.SUBMIT, reportId=report_id, version=3)
     await mutate(api, parent, op.APPROVE, reportId=report_id, version=4)
-    assert await offered() == {"owner": [], "parent": [], "platform": []}
+    # Approved: final, but inside the correction window the owner may ask for a correction (§11).
+    assert await offered() == {"owner": ["REQUEST_CORRECTION"], "parent": [], "platform": []}
 
 
 async def test_a_report_shows_its_lines_figures_and_totals(api: httpx.AsyncClient, world: World) -> None:

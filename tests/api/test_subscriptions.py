@@ -279,10 +279,10 @@ async def test_identical_subscriptions_of_one_organization_execute_once_per_even
     alpha = await report_id_of(served_app.http, world.tier2_a1)
     executions = 0
 
-    def counted(status: Any, ownership: Any, actor: Any) -> Any:
+    def counted(status: Any, ownership: Any, actor: Any, *corrections: Any) -> Any:
         nonlocal executions
         executions += actor.organization_id == world.tier1_a.organization.id  # not the mutation's own answer
-        return available_actions(status, ownership, actor)
+        return available_actions(status, ownership, actor, *corrections)
 
     monkeypatch.setattr(schema_reports, "available_actions", counted)  # resolved once per execution
     colleague = await tokens.issue_token(world.tier1_a.organization, "another reviewer of North")

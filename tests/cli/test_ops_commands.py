@@ -22,7 +22,7 @@ FAR_FUTURE = "2099-01-01T00:00:00Z"
 HEADER = (
     "period,partner_id,partner_name,report_id,report_status,customer_id,customer_name,solution_code,"
     "solution_name,billing_unit,reference_day,provisioned_units,used_units,over_provisioned_units,"
-    "chargeable_units,allocated_credits,comment,approved_at"
+    "chargeable_units,allocated_credits,comment,approved_at,adjustment_reason,purchase_order,corrected_at"
 )
 
 

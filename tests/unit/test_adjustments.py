@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from vocabulary.enums import AdjustmentReason
 from workflow.core.adjustments import (
     MAX_COMMENT_LENGTH,
     Adjustment,
@@ -16,11 +17,13 @@ from workflow.core.adjustments import (
 )
 from workflow.core.errors import ErrorCode, InvalidInput
 
+OTHER, TRIAL = AdjustmentReason.OTHER, AdjustmentReason.TRIAL
+
 # Line 1 and 2 as generated; line 3 already lowered from 8 to 6 with a comment.
 LINES = {
     1: LineState(line_item_id=1, used_units=10, chargeable_units=10, comment=None),
     2: LineState(line_item_id=2, used_units=5, chargeable_units=5, comment=None),
-    3: LineState(line_item_id=3, used_units=8, chargeable_units=6, comment="two servers retired"),
+    3: LineState(line_item_id=3, used_units=8, chargeable_units=6, comment="two servers retired", reason=OTHER),
 }
 
 
@@ -33,7 +36,7 @@ def refused(*adjustments: Adjustment) -> list[tuple[ErrorCode, int | None, int |
 
 def test_lowering_a_line_with_a_comment_is_one_change() -> None:
     changes = plan_adjustments(LINES, [Adjustment(1, 7, "three endpoints decommissioned")])
-    assert changes == [LineChange(1, 10, 7, None, "three endpoints decommissioned")]
+    assert changes == [LineChange(1, 10, 7, None, "three endpoints decommissioned", None, OTHER)]
 
 
 def test_chargeable_units_may_go_down_to_zero() -> None:
@@ -79,12 +82,12 @@ def test_a_too_long_comment_is_refused_even_where_none_is_needed() -> None:
 
 def test_setting_a_line_back_to_its_used_units_clears_the_need_for_a_comment() -> None:
     changes = plan_adjustments(LINES, [Adjustment(3, 8)])
-    assert changes == [LineChange(3, 6, 8, "two servers retired", None)]
+    assert changes == [LineChange(3, 6, 8, "two servers retired", None, OTHER, None)]
 
 
 def test_a_line_back_at_its_used_units_may_keep_a_comment() -> None:
     changes = plan_adjustments(LINES, [Adjustment(3, 8, "all servers back")])
-    assert changes == [LineChange(3, 6, 8, "two servers retired", "all servers back")]
+    assert changes == [LineChange(3, 6, 8, "two servers retired", "all servers back", OTHER, None)]
 
 
 def test_a_line_of_another_report_is_an_unknown_line_item() -> None:
@@ -126,7 +129,7 @@ def test_an_empty_save_changes_nothing() -> None:
 
 def test_rewording_the_comment_alone_is_a_change() -> None:
     assert plan_adjustments(LINES, [Adjustment(3, 6, "two servers sold")]) == [
-        LineChange(3, 6, 6, "two servers retired", "two servers sold")
+        LineChange(3, 6, 6, "two servers retired", "two servers sold", OTHER, OTHER)
     ]
 
 
@@ -147,7 +150,8 @@ def test_any_chargeable_from_zero_to_used_with_a_comment_is_accepted(used: int, 
     chargeable = data.draw(st.integers(0, used))
     lines = {7: LineState(7, used, used, None)}
     changes = plan_adjustments(lines, [Adjustment(7, chargeable, "reason")])
-    assert changes == [LineChange(7, used, chargeable, None, "reason")]
+    reason = OTHER if chargeable < used else None
+    assert changes == [LineChange(7, used, chargeable, None, "reason", None, reason)]
 
 
 @given(used=st.integers(0, 10**9), above=st.integers(1, 10**9))
@@ -155,3 +159,34 @@ def test_any_chargeable_above_used_is_refused(used: int, above: int) -> None:
     with pytest.raises(InvalidInput) as error:
         plan_adjustments({7: LineState(7, used, used, None)}, [Adjustment(7, used + above, "reason")])
     assert [p.code for p in error.value.problems] == [ErrorCode.CHARGEABLE_OUT_OF_RANGE]
+
+
+# --- reason codes (docs/contract.md §10) -------------------------------------------------
+
+
+def test_a_lowered_line_given_no_reason_gets_other() -> None:
+    (change,) = plan_adjustments(LINES, [Adjustment(1, 7, "why")])
+    assert change.new_reason is OTHER
+
+
+def test_a_lowered_line_keeps_the_reason_it_is_given() -> None:
+    (change,) = plan_adjustments(LINES, [Adjustment(1, 7, "a trial", TRIAL)])
+    assert change.new_reason is TRIAL
+
+
+def test_setting_a_line_back_to_its_used_units_clears_its_reason() -> None:
+    (change,) = plan_adjustments(LINES, [Adjustment(3, 8, None, TRIAL)])
+    assert (change.old_reason, change.new_reason) == (OTHER, None)
+
+
+def test_changing_the_reason_alone_is_a_change() -> None:
+    (change,) = plan_adjustments(LINES, [Adjustment(3, 6, "two servers retired", TRIAL)])
+    assert (change.old_reason, change.new_reason) == (OTHER, TRIAL)
+
+
+def test_a_reason_given_to_a_line_at_its_used_units_is_not_kept() -> None:
+    assert plan_adjustments(LINES, [Adjustment(1, 10, None, TRIAL)]) == []
+
+
+def test_a_lowered_line_still_needs_a_comment_when_it_has_a_reason() -> None:
+    assert refused(Adjustment(1, 9, None, TRIAL)) == [(ErrorCode.COMMENT_REQUIRED, 1, 0, "comment")]

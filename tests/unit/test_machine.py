@@ -12,7 +12,8 @@ import pytest
 
 from vocabulary.enums import ReportAction, ReportStatus, Scope, Tier
 from workflow.core.actors import SYSTEM, Actor, ReportOwnership
-from workflow.core.errors import Forbidden, InvalidTransition
+from workflow.core.corrections import CorrectionState
+from workflow.core.errors import CorrectionPending, CorrectionWindowClosed, Forbidden, InvalidTransition
 from workflow.core.machine import OFFERED_ACTIONS, ReportSubject, available_actions, fire
 
 P, U, R, A = ReportStatus.PREPARING, ReportStatus.UNDER_REVIEW, ReportStatus.REJECTED, ReportStatus.APPROVED
@@ -34,7 +35,20 @@ ACTORS: dict[str, Actor] = {
 }
 
 STATUSES = (P, U, R, A)
-TRIGGERS = ("save_draft", "submit", "approve", "reject", "auto_submit", "auto_approve", "regenerate")
+TRIGGERS = (
+    "save_draft",
+    "submit",
+    "approve",
+    "reject",
+    "auto_submit",
+    "auto_approve",
+    "regenerate",
+    "request_correction",
+    "approve_correction",
+    "reject_correction",
+)
+W = CorrectionWindowClosed  # a correction requested outside the Tier 1's window
+C = CorrectionPending  # a correction requested while one is pending
 
 # (trigger, who) -> outcome from           PREPARING  UNDER_REVIEW  REJECTED  APPROVED
 TABLE: dict[tuple[str, str], tuple[object, object, object, object]] = {
@@ -102,41 +116,120 @@ TABLE: dict[tuple[str, str], tuple[object, object, object, object]] = {
     ("regenerate", "system"):                        (P, X, R, X),
 }  # fmt: skip
 
+# The correction triggers (§11) act on APPROVED reports only, and their guards read the
+# report's corrections: whether the window is open, and whether one is pending.
+CORRECTION_STATES = {
+    "open": CorrectionState(window_open=True, pending=False),
+    "open, pending": CorrectionState(window_open=True, pending=True),
+    "closed": CorrectionState(window_open=False, pending=False),
+    "closed, pending": CorrectionState(window_open=False, pending=True),
+}
+A_ = A  # stays APPROVED
+
+# (trigger, who) -> outcome from  P  U  R  | APPROVED: open  open+pending  closed  closed+pending
+CORRECTION_TABLE: dict[tuple[str, str], tuple[object, ...]] = {
+    ("request_correction", "owner"):                         (X, X, X, A_, C, W, W),
+    ("request_correction", "owner without reports:write"):   (F, F, F, F, F, F, F),
+    ("request_correction", "parent"):                        (F, F, F, F, F, F, F),
+    ("request_correction", "parent without reports:review"): (F, F, F, F, F, F, F),
+    ("request_correction", "other tier 2"):                  (F, F, F, F, F, F, F),
+    ("request_correction", "other tier 1"):                  (F, F, F, F, F, F, F),
+    ("request_correction", "platform"):                      (F, F, F, F, F, F, F),
+    ("request_correction", "system"):                        (F, F, F, F, F, F, F),
+
+    ("approve_correction", "owner"):                         (F, F, F, F, F, F, F),
+    ("approve_correction", "owner without reports:write"):   (F, F, F, F, F, F, F),
+    ("approve_correction", "parent"):                        (X, X, X, X, A_, X, A_),
+    ("approve_correction", "parent without reports:review"): (F, F, F, F, F, F, F),
+    ("approve_correction", "other tier 2"):                  (F, F, F, F, F, F, F),
+    ("approve_correction", "other tier 1"):                  (F, F, F, F, F, F, F),
+    ("approve_correction", "platform"):                      (F, F, F, F, F, F, F),
+    ("approve_correction", "system"):                        (F, F, F, F, F, F, F),
+
+    ("reject_correction", "owner"):                          (F, F, F, F, F, F, F),
+    ("reject_correction", "owner without reports:write"):    (F, F, F, F, F, F, F),
+    ("reject_correction", "parent"):                         (X, X, X, X, A_, X, A_),
+    ("reject_correction", "parent without reports:review"):  (F, F, F, F, F, F, F),
+    ("reject_correction", "other tier 2"):                   (F, F, F, F, F, F, F),
+    ("reject_correction", "other tier 1"):                   (F, F, F, F, F, F, F),
+    ("reject_correction", "platform"):                       (F, F, F, F, F, F, F),
+    ("reject_correction", "system"):                         (F, F, F, F, F, F, F),
+}  # fmt: skip
+# Each status (and each correction state of an approved report) the correction cells name.
+CORRECTION_SUBJECTS: list[tuple[str, ReportStatus, CorrectionState]] = [
+    *((s.value, s, CorrectionState()) for s in (P, U, R)),
+    *((f"APPROVED {name}", A, state) for name, state in CORRECTION_STATES.items()),
+]
+
 CELLS = [
-    pytest.param(trigger, who, status, outcome, id=f"{trigger}-{who}-{status.value}")
+    pytest.param(trigger, who, status, CorrectionState(), outcome, id=f"{trigger}-{who}-{status.value}")
     for (trigger, who), outcomes in TABLE.items()
     for status, outcome in zip(STATUSES, outcomes, strict=True)
+] + [
+    pytest.param(trigger, who, status, state, outcome, id=f"{trigger}-{who}-{name}")
+    for (trigger, who), outcomes in CORRECTION_TABLE.items()
+    for (name, status, state), outcome in zip(CORRECTION_SUBJECTS, outcomes, strict=True)
 ]
 
 
-def outcome_of(trigger: str, who: str, status: ReportStatus) -> object:
+def outcome_of(trigger: str, who: str, status: ReportStatus, corrections: CorrectionState | None = None) -> object:
     """What ``fire`` does: the new status, or the class of the error it raises."""
-    subject = ReportSubject(status, OWNERSHIP)
+    subject = ReportSubject(status, OWNERSHIP, corrections or CorrectionState())
     try:
         return fire(trigger, subject, ACTORS[who])
-    except (Forbidden, InvalidTransition) as error:
+    except (Forbidden, InvalidTransition, CorrectionWindowClosed, CorrectionPending) as error:
         assert subject.status is status, "a refused trigger must not move the report"
         return type(error)
 
 
 def test_the_table_covers_every_trigger_and_every_role() -> None:
-    assert set(TABLE) == {(t, who) for t in TRIGGERS for who in ACTORS}
+    assert set(TABLE) | set(CORRECTION_TABLE) == {(t, who) for t in TRIGGERS for who in ACTORS}
 
 
-@pytest.mark.parametrize(("trigger", "who", "status", "expected"), CELLS)
-def test_machine_follows_the_table(trigger: str, who: str, status: ReportStatus, expected: object) -> None:
-    assert outcome_of(trigger, who, status) == expected
+@pytest.mark.parametrize(("trigger", "who", "status", "corrections", "expected"), CELLS)
+def test_machine_follows_the_table(
+    trigger: str, who: str, status: ReportStatus, corrections: CorrectionState, expected: object
+) -> None:
+    assert outcome_of(trigger, who, status, corrections) == expected
 
 
 @pytest.mark.parametrize("who", ACTORS)
-@pytest.mark.parametrize("status", STATUSES, ids=lambda s: s.value)
-def test_available_actions_are_exactly_the_triggers_that_would_succeed(who: str, status: ReportStatus) -> None:
+@pytest.mark.parametrize(("status", "corrections"), [(s, c) for _, s, c in CORRECTION_SUBJECTS], ids=lambda v: str(v))
+def test_available_actions_are_exactly_the_triggers_that_would_succeed(
+    who: str, status: ReportStatus, corrections: CorrectionState
+) -> None:
     would_succeed = [
         action
         for action, trigger in OFFERED_ACTIONS.items()
-        if isinstance(outcome_of(trigger, who, status), ReportStatus)
+        if isinstance(outcome_of(trigger, who, status, corrections), ReportStatus)
     ]
-    assert available_actions(status, OWNERSHIP, ACTORS[who]) == would_succeed
+    assert available_actions(status, OWNERSHIP, ACTORS[who], corrections) == would_succeed
+
+
+@pytest.mark.parametrize(
+    ("who", "corrections", "offered"),
+    [
+        ("owner", CORRECTION_STATES["open"], [ReportAction.REQUEST_CORRECTION]),
+        ("owner", CORRECTION_STATES["open, pending"], []),
+        ("owner", CORRECTION_STATES["closed"], []),
+        ("parent", CORRECTION_STATES["open"], []),
+        (
+            "parent",
+            CORRECTION_STATES["open, pending"],
+            [ReportAction.APPROVE_CORRECTION, ReportAction.REJECT_CORRECTION],
+        ),
+        (
+            "parent",
+            CORRECTION_STATES["closed, pending"],
+            [ReportAction.APPROVE_CORRECTION, ReportAction.REJECT_CORRECTION],
+        ),
+        ("platform", CORRECTION_STATES["open, pending"], []),
+    ],
+)
+def test_an_approved_report_offers_a_correction_only_while_one_could_succeed(
+    who: str, corrections: CorrectionState, offered: list[ReportAction]
+) -> None:
+    assert available_actions(A, OWNERSHIP, ACTORS[who], corrections) == offered
 
 
 @pytest.mark.parametrize(
@@ -161,8 +254,15 @@ def test_available_actions_offer_the_buttons_of_the_spec(
 
 @pytest.mark.parametrize("who", ACTORS)
 @pytest.mark.parametrize("trigger", TRIGGERS)
-def test_nothing_moves_an_approved_report(trigger: str, who: str) -> None:
-    assert outcome_of(trigger, who, A) in (Forbidden, InvalidTransition)
+@pytest.mark.parametrize("corrections", CORRECTION_STATES.values(), ids=list(CORRECTION_STATES))
+def test_nothing_moves_an_approved_report_out_of_approved(trigger: str, who: str, corrections: CorrectionState) -> None:
+    assert outcome_of(trigger, who, A, corrections) in (
+        A,
+        Forbidden,
+        InvalidTransition,
+        CorrectionWindowClosed,
+        CorrectionPending,
+    )
 
 
 def test_regenerating_needs_the_platform_to_hold_reports_generate() -> None:

@@ -1,15 +1,20 @@
 """Adjusting chargeable units (docs/contract.md §5), as a pure function over a report's lines.
 
-A save carries adjustments ``(line item, chargeable units, comment)``. They are validated
-together: one invalid adjustment rejects the whole save and every invalid one is
+A save carries adjustments ``(line item, chargeable units, comment, reason)``. They are
+validated together: one invalid adjustment rejects the whole save and every invalid one is
 reported. A valid set becomes a list of ``LineChange``s (only lines that really change),
 which the service writes to the lines and to the history entry.
+
+Reason codes (§10): a lowered line carries an ``AdjustmentReason``, ``OTHER`` when the
+adjustment gives none; a line at its used units carries none (a reason sent with it is
+not kept). A correction after approval (§11) plans its adjustments by the same rules.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vocabulary.enums import AdjustmentReason
 from workflow.core.errors import ErrorCode, InvalidInput, Problem
 
 MAX_COMMENT_LENGTH = 1000
@@ -20,6 +25,7 @@ class Adjustment:
     line_item_id: int
     chargeable_units: int
     comment: str | None = None
+    reason: AdjustmentReason | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +36,7 @@ class LineState:
     used_units: int
     chargeable_units: int
     comment: str | None
+    reason: AdjustmentReason | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +46,15 @@ class LineChange:
     new_chargeable_units: int
     old_comment: str | None
     new_comment: str | None
+    old_reason: AdjustmentReason | None = None
+    new_reason: AdjustmentReason | None = None
+
+
+def reason_of(chargeable_units: int, used_units: int, given: AdjustmentReason | None) -> AdjustmentReason | None:
+    """A lowered line's reason (``OTHER`` if none is given); None for a line at its used units."""
+    if chargeable_units >= used_units:
+        return None
+    return given or AdjustmentReason.OTHER
 
 
 def normalize_comment(comment: str | None) -> str | None:
@@ -58,9 +74,10 @@ def plan_adjustments(lines: dict[int, LineState], adjustments: list[Adjustment])
     """Validate ``adjustments`` against ``lines`` and return the changes, or raise ``InvalidInput``.
 
     Rules: the line must belong to the report; 0 <= chargeable <= used; a lowered line
-    needs a comment of 1..1,000 characters (and no NUL character); a line set back to its
-    used units keeps a comment only if one is given (none is needed). An adjustment that
-    changes nothing yields no change. The same line twice in one save is an input error.
+    needs a comment of 1..1,000 characters (and no NUL character) and carries a reason
+    (``reason_of``); a line set back to its used units keeps a comment only if one is
+    given (none is needed) and no reason. An adjustment that changes nothing yields no
+    change. The same line twice in one save is an input error.
     """
     problems: list[Problem] = []
     seen: set[int] = set()
@@ -95,9 +112,18 @@ def plan_adjustments(lines: dict[int, LineState], adjustments: list[Adjustment])
         if problem is not None:
             problems.append(problem)
             continue
-        if (adj.chargeable_units, comment) != (line.chargeable_units, line.comment):
+        reason = reason_of(adj.chargeable_units, line.used_units, adj.reason)
+        if (adj.chargeable_units, comment, reason) != (line.chargeable_units, line.comment, line.reason):
             changes.append(
-                LineChange(line.line_item_id, line.chargeable_units, adj.chargeable_units, line.comment, comment)
+                LineChange(
+                    line.line_item_id,
+                    line.chargeable_units,
+                    adj.chargeable_units,
+                    line.comment,
+                    comment,
+                    line.reason,
+                    reason,
+                )
             )
     if problems:
         raise InvalidInput(problems)

@@ -9,6 +9,8 @@ mutation payload; anything else is a bug and is masked.
     ├── Forbidden           visible, but this principal may not do that
     ├── VersionConflict     the client's version is stale
     ├── InvalidTransition   the report's status does not allow the action
+    ├── CorrectionWindowClosed  a correction requested after the Tier 1's window (§11)
+    ├── CorrectionPending   a correction requested while another is pending (§11)
     └── InvalidInput        one or more problems with the input (adjustments, records, reason)
 """
 
@@ -29,6 +31,10 @@ class ErrorCode(str, Enum):
     REASON_REQUIRED = "REASON_REQUIRED"
     UNKNOWN_LINE_ITEM = "UNKNOWN_LINE_ITEM"
     INVALID_INPUT = "INVALID_INPUT"
+    PURCHASE_ORDER_REQUIRED = "PURCHASE_ORDER_REQUIRED"
+    CORRECTION_WINDOW_CLOSED = "CORRECTION_WINDOW_CLOSED"
+    CORRECTION_PENDING = "CORRECTION_PENDING"
+    NO_CHANGE = "NO_CHANGE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +68,14 @@ class VersionConflict(DomainError):
 
 class InvalidTransition(DomainError):
     code = ErrorCode.INVALID_TRANSITION
+
+
+class CorrectionWindowClosed(DomainError):
+    code = ErrorCode.CORRECTION_WINDOW_CLOSED
+
+
+class CorrectionPending(DomainError):
+    code = ErrorCode.CORRECTION_PENDING
 
 
 class InvalidInput(DomainError):

@@ -178,9 +178,18 @@ async def _regenerate_one(
             # Not lowered: chargeable follows the used units; a comment left on it stays.
             line.chargeable_units = line.used_units
         elif not keeps_adjustment(line.chargeable_units, line.used_units):
-            dropped.append(LineChange(line.id, line.chargeable_units, line.used_units, line.comment, None))
+            dropped.append(
+                LineChange(
+                    line.id, line.chargeable_units, line.used_units, line.comment, None, line.adjustment_reason, None
+                )
+            )
             line.chargeable_units = line.used_units
             line.comment = None  # type: ignore[assignment]  # a nullable TextField; Tortoise types it str
+            line.adjustment_reason = None  # type: ignore[assignment]  # a nullable enum field
+        elif line.chargeable_units == line.used_units:
+            # Kept, but no longer a lowering: a line at its used units carries no reason (§10).
+            # Its units and comment stay, so the entry lists no change (docs/decisions.md).
+            line.adjustment_reason = None  # type: ignore[assignment]  # a nullable enum field
         updated.append(line)
     if not (updated or added):
         return False
@@ -188,7 +197,7 @@ async def _regenerate_one(
     if updated:
         await LineItem.bulk_update(
             updated,
-            fields=[*_FIGURES, "over_provisioned_units", "chargeable_units", "comment"],
+            fields=[*_FIGURES, "over_provisioned_units", "chargeable_units", "comment", "adjustment_reason"],
             using_db=work.conn,
         )
     if added:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from vocabulary.enums import AggregationRule, ReportEventAction, ReportStatus, Tier
+from vocabulary.enums import AdjustmentReason, AggregationRule, ReportEventAction, ReportStatus, Tier
 from workflow.core.actors import Actor, can_see
 from workflow.database.sql import Row, as_date, as_datetime, connection, read
 from workflow.reads.reports import id_params, report_of_row, reports_by_id_sql, visible_reports_by_id
@@ -37,7 +37,8 @@ _LINE_COLUMNS = """li.id, li.report_id, li.customer_id, c.name AS customer_name,
            s.code AS solution_code, s.name AS solution_name,
            s.billing_unit AS solution_billing_unit, s.aggregation_rule,
            li.name, li.billing_unit, li.reference_day, li.provisioned_units, li.used_units,
-           li.over_provisioned_units, li.chargeable_units, li.credits_e4, li.comment"""
+           li.over_provisioned_units, li.chargeable_units, li.credits_e4, li.comment,
+           li.adjustment_reason"""
 
 # Several reports: each report's lines numbered after the cursor, the first ``limit`` kept.
 _LINES = (
@@ -152,6 +153,7 @@ def _line(row: Row) -> LineView:
         row[14],
         row[15],
         row[16],
+        None if row[17] is None else AdjustmentReason(row[17]),
     )
 
 
@@ -230,6 +232,7 @@ _TOTALS_JOIN = "\nLEFT JOIN (" + _TOTALS.strip() + ") t ON t.report_id = r.id"  
 # in building its two queries and rows (bench/README.md, the history bench).
 _EVENTS = """
 SELECT h.id, h.report_id, h.action, h.from_status, h.to_status, h.version, h.occurred_at, h.comment,
+       h.purchase_order,
        p.name AS principal_name, o.id AS organization_id, o.name AS organization_name, o.tier AS organization_tier
 FROM history_entry h
 LEFT JOIN principal p ON p.id = h.principal_id
@@ -238,7 +241,8 @@ WHERE {condition}
 ORDER BY h.id
 """
 _CHANGES = """
-SELECT c.entry_id, c.line_item_id, c.old_chargeable_units, c.new_chargeable_units, c.old_comment, c.new_comment
+SELECT c.entry_id, c.line_item_id, c.old_chargeable_units, c.new_chargeable_units, c.old_comment, c.new_comment,
+       c.old_reason, c.new_reason
 FROM history_line_change c
 JOIN history_entry h ON h.id = c.entry_id
 WHERE {condition}
@@ -268,6 +272,14 @@ async def visible_event(actor: Actor, event_id: int) -> EventView | None:
     return _event(rows[0], changes.get(event_id, []))
 
 
+async def changes_of_entries(entry_ids: Sequence[int]) -> dict[int, list[ChangeView]]:
+    """The line changes of these history entries, by entry, in id order."""
+    if not entry_ids:
+        return {}
+    condition = f"h.id IN ({', '.join(f':e{n}' for n in range(len(entry_ids)))})"
+    return await _changes_of(condition, {f"e{n}": entry_id for n, entry_id in enumerate(entry_ids)})
+
+
 async def _changes_of(condition: str, params: dict[str, Any]) -> dict[int, list[ChangeView]]:
     by_entry: dict[int, list[ChangeView]] = {}
     for c in await read(connection(), _CHANGES.format(condition=condition), **params):
@@ -278,9 +290,15 @@ async def _changes_of(condition: str, params: dict[str, Any]) -> dict[int, list[
                 int(c["new_chargeable_units"]),
                 c["old_comment"],
                 c["new_comment"],
+                _reason(c["old_reason"]),
+                _reason(c["new_reason"]),
             )
         )
     return by_entry
+
+
+def _reason(value: str | None) -> AdjustmentReason | None:
+    return None if value is None else AdjustmentReason(value)
 
 
 def _event(row: Row, changes: list[ChangeView]) -> EventView:
@@ -301,4 +319,5 @@ def _event(row: Row, changes: list[ChangeView]) -> EventView:
         organization=organization,
         comment=row["comment"],
         changes=changes,
+        purchase_order=row["purchase_order"],
     )

@@ -13,7 +13,7 @@ report's lines by customer, then solution), at most ``LINE_CHUNK`` lines per que
 an export of any size holds one chunk in memory. Each chunk is its own short read: no
 transaction is held open while a slow client reads, and a report that changes during
 its export can show the change from one chunk on (approved reports, what billing tools
-export, never change).
+export, change only when a correction is approved: §11, ``corrected_at``).
 
 Rows carry database ids; the caller turns them into the API's global IDs and formats
 the CSV (``server.export_csv``). Visibility is ``workflow.access.visibility``'s, as everywhere.
@@ -27,9 +27,10 @@ from datetime import date, datetime
 from typing import Any
 
 from tortoise.expressions import Q
+from tortoise.functions import Max
 
-from models import BillingReport
-from vocabulary.enums import ReportStatus
+from models import BillingReport, Correction
+from vocabulary.enums import AdjustmentReason, CorrectionStatus, ReportStatus
 from workflow.access.visibility import visible_reports
 from workflow.core.actors import Actor
 from workflow.core.periods import Month
@@ -49,6 +50,8 @@ class ExportReport:
     partner_name: str
     status: ReportStatus
     approved_at: datetime | None  # when it was approved; None unless APPROVED
+    purchase_order: str | None = None
+    corrected_at: datetime | None = None  # when its last approved correction was approved (§11)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,7 @@ class ExportLine:
     chargeable_units: int
     credits_e4: int
     comment: str | None
+    adjustment_reason: AdjustmentReason | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,11 +115,12 @@ async def _selection(reports: Q, description: str) -> ExportSelection | None:
     return ExportSelection(reports, description) if exists else None
 
 
-_REPORT_FIELDS = ("id", "period__label", "partner_id", "partner__name", "status", "reviewed_at")
+_REPORT_FIELDS = ("id", "period__label", "partner_id", "partner__name", "status", "reviewed_at", "purchase_order")
 
 
 async def _report_page(reports: Q, after: int) -> list[ExportReport]:
     rows = await BillingReport.filter(reports, id__gt=after).order_by("id").limit(REPORT_PAGE).values(*_REPORT_FIELDS)
+    corrected = await _corrected_at([row["id"] for row in rows])
     return [
         ExportReport(
             id=row["id"],
@@ -124,9 +129,24 @@ async def _report_page(reports: Q, after: int) -> list[ExportReport]:
             partner_name=row["partner__name"],
             status=ReportStatus(row["status"]),
             approved_at=row["reviewed_at"] if row["status"] == ReportStatus.APPROVED.value else None,
+            purchase_order=row["purchase_order"],
+            corrected_at=corrected.get(row["id"]),
         )
         for row in rows
     ]
+
+
+async def _corrected_at(report_ids: list[int]) -> dict[int, datetime]:
+    """When each report's last approved correction was approved (one query per page of reports)."""
+    if not report_ids:
+        return {}
+    rows = (
+        await Correction.filter(report_id__in=report_ids, status=CorrectionStatus.APPROVED)
+        .annotate(last=Max("reviewed_at"))
+        .group_by("report_id")
+        .values("report_id", "last")
+    )
+    return {row["report_id"]: row["last"] for row in rows if row["last"] is not None}
 
 
 # One report's lines after a (customer, solution): the order of the report's unique key
@@ -136,7 +156,8 @@ async def _report_page(reports: Q, after: int) -> list[ExportReport]:
 _LINES = """
 SELECT li.customer_id, li.solution_id, c.name AS customer_name, s.code AS solution_code,
        li.name AS solution_name, li.billing_unit, li.reference_day, li.provisioned_units,
-       li.used_units, li.over_provisioned_units, li.chargeable_units, li.credits_e4, li.comment
+       li.used_units, li.over_provisioned_units, li.chargeable_units, li.credits_e4, li.comment,
+       li.adjustment_reason
 FROM line_item li
 JOIN customer c ON c.id = li.customer_id
 JOIN solution s ON s.id = li.solution_id
@@ -173,4 +194,5 @@ def _line(row: dict[str, Any]) -> ExportLine:
         chargeable_units=row["chargeable_units"],
         credits_e4=row["credits_e4"],
         comment=row["comment"],
+        adjustment_reason=None if row["adjustment_reason"] is None else AdjustmentReason(row["adjustment_reason"]),
     )

@@ -27,6 +27,7 @@ from models import BillingPeriod, BillingReport, Customer, Organization
 from vocabulary.enums import ReportStatus, Tier
 from workflow.access.visibility import visible_partners, visible_reports, visible_reports_sql
 from workflow.core.actors import Actor, can_see
+from workflow.core.corrections import DEFAULT_CORRECTION_WINDOW_DAYS, correction_window_ends
 from workflow.core.deadlines import DEFAULT_DEADLINE_DAYS
 from workflow.database.sql import Row, as_date, as_datetime, connection, read
 from workflow.reads.views import CustomerView, OrganizationView, Page, PeriodView, ReportFilter, ReportView
@@ -70,10 +71,14 @@ def id_params(report_ids: Sequence[int]) -> dict[str, int]:
 _REPORTS_BY_ID = """
 SELECT r.id, r.status, r.version, r.generated_at, r.submission_deadline, r.submitted_at, r.reviewed_at,
        r.period_id, p.label AS period_label, p.starts_on, p.ends_on,
-       r.partner_id, o.name AS partner_name, o.tier AS partner_tier, o.parent_id{columns}
+       r.partner_id, o.name AS partner_name, o.tier AS partner_tier, o.parent_id,
+       r.purchase_order, t1.correction_window_days,
+       (SELECT MIN(c.id) FROM correction c
+        WHERE c.report_id = r.id AND c.status = 'PENDING') AS pending_correction_id{columns}
 FROM billing_report r
 JOIN billing_period p ON p.id = r.period_id
-JOIN organization o ON o.id = r.partner_id{joins}
+JOIN organization o ON o.id = r.partner_id
+LEFT JOIN organization t1 ON t1.id = o.parent_id{joins}
 WHERE r.id IN ({report_ids})
 """
 
@@ -83,18 +88,30 @@ _TIERS = {tier.value: tier for tier in Tier}
 _STATUSES = {status.value: status for status in ReportStatus}
 
 
-def report_of_row(row: Row) -> ReportView:
+def report_of_row(row: Row | dict[str, Any]) -> ReportView:
+    """A report from its row; ``pending_correction_id`` may be absent (then filled in by the caller)."""
+    status = _STATUSES[row["status"]]
+    reviewed_at = as_datetime(row["reviewed_at"])
+    window_days = row["correction_window_days"]
+    window_ends = correction_window_ends(
+        reviewed_at if status is ReportStatus.APPROVED else None,
+        DEFAULT_CORRECTION_WINDOW_DAYS if window_days is None else window_days,
+    )
+    pending = row["pending_correction_id"] if "pending_correction_id" in row.keys() else None  # type: ignore[union-attr]  # noqa: SIM118  # sqlite3.Row, Record and dict all have keys()
     return ReportView(
         id=row["id"],
         period=PeriodView(row["period_id"], row["period_label"], as_date(row["starts_on"]), as_date(row["ends_on"])),
         partner=OrganizationView(row["partner_id"], row["partner_name"], _TIERS[row["partner_tier"]]),
         parent_id=row["parent_id"],
-        status=_STATUSES[row["status"]],
+        status=status,
         version=row["version"],
         generated_at=as_datetime(row["generated_at"]),
         submission_deadline=as_datetime(row["submission_deadline"]),
         submitted_at=as_datetime(row["submitted_at"]),
-        reviewed_at=as_datetime(row["reviewed_at"]),
+        reviewed_at=reviewed_at,
+        purchase_order=row["purchase_order"],
+        pending_correction_id=pending,
+        correction_window_ends_at=window_ends,
     )
 
 
@@ -150,12 +167,16 @@ _REPORT_PAGE = (
 SELECT r.id, r.status, r.version, r.generated_at, r.submission_deadline, r.submitted_at, r.reviewed_at,
        r.period_id, p.label AS period_label, p.starts_on, p.ends_on,
        r.partner_id, o.name AS partner_name, o.tier AS partner_tier, o.parent_id,
+       r.purchase_order, t1.correction_window_days,
+       (SELECT MIN(c.id) FROM correction c
+        WHERE c.report_id = r.id AND c.status = 'PENDING') AS pending_correction_id,
        (SELECT COUNT(*)"""
     + _REPORT_FROM.replace("\n", "\n       ")
     + """
        WHERE {matching}) AS total_count"""
     + _REPORT_FROM
     + """
+LEFT JOIN organization t1 ON t1.id = o.parent_id
 WHERE {page}
 ORDER BY p.starts_on DESC, r.id
 LIMIT :limit

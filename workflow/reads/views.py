@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
-from vocabulary.enums import AggregationRule, ReportEventAction, ReportStatus, Tier
+from vocabulary.enums import AdjustmentReason, AggregationRule, CorrectionStatus, ReportEventAction, ReportStatus, Tier
 from workflow.core.actors import ReportOwnership
+from workflow.core.corrections import DEFAULT_CORRECTION_WINDOW_DAYS, CorrectionState
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +44,22 @@ class ReportView:
     submission_deadline: datetime
     submitted_at: datetime | None
     reviewed_at: datetime | None
+    purchase_order: str | None = None
+    pending_correction_id: int | None = None  # the correction awaiting review, if any (§11)
+    # The first instant after its correction window (Tier 1's current setting); None: no
+    # window (not approved, or a window of 0 days).
+    correction_window_ends_at: datetime | None = None
 
     @property
     def ownership(self) -> ReportOwnership:
         return ReportOwnership(partner_id=self.partner.id, parent_id=self.parent_id or 0)
+
+    def corrections_at(self, now: datetime) -> CorrectionState:
+        """What the correction triggers' guards read, at ``now`` (``available_actions``)."""
+        ends = self.correction_window_ends_at
+        return CorrectionState(
+            window_open=ends is not None and now < ends, pending=self.pending_correction_id is not None
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +119,7 @@ class LineView:
     chargeable_units: int
     credits_e4: int
     comment: str | None
+    adjustment_reason: AdjustmentReason | None = None  # null unless lowered (§10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +154,8 @@ class ChangeView:
     new_chargeable_units: int
     old_comment: str | None
     new_comment: str | None
+    old_reason: AdjustmentReason | None = None
+    new_reason: AdjustmentReason | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +171,7 @@ class EventView:
     organization: OrganizationView | None
     comment: str | None
     changes: list[ChangeView] = field(default_factory=list)
+    purchase_order: str | None = None  # the purchase order this step set, if any (§10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,3 +179,30 @@ class PartnerSettings:
     partner: OrganizationView  # the Tier 1 partner
     deadline_days: int  # in effect: its own setting, else the default
     auto_approve: bool
+    auto_approve_reasons: tuple[AdjustmentReason, ...] = ()  # in the enum's order
+    require_purchase_order: bool = False
+    correction_window_days: int = DEFAULT_CORRECTION_WINDOW_DAYS  # in effect: its own setting, else the default
+
+
+@dataclass(frozen=True, slots=True)
+class ActorView:
+    """Who took a step: a principal's name and organization (the system is None where it may act)."""
+
+    name: str
+    organization: OrganizationView
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectionView:
+    """A correction request of an approved report and its review (§11)."""
+
+    id: int
+    report_id: int
+    status: CorrectionStatus
+    requested_at: datetime
+    requested_by: ActorView | None
+    comment: str
+    changes: list[ChangeView]
+    reviewed_at: datetime | None
+    reviewed_by: ActorView | None
+    review_comment: str | None

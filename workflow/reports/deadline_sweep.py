@@ -4,8 +4,10 @@
                              submission deadline is strictly before ``as_of`` goes to
                              UNDER_REVIEW with its saved values        -> AUTO_SUBMITTED
     auto_approve_ready()     every UNDER_REVIEW report of a Tier 1 partner with auto-approval
-                             on that carries no adjustment (no line with chargeable units
-                             below its used units) and that this Tier 1 never rejected
+                             on whose lowered lines (chargeable units below used units), if
+                             any, all carry a reason that Tier 1 trusts, that this Tier 1
+                             never rejected, and that has a purchase order if the Tier 1
+                             requires one (``workflow.core.auto_approval``)
                                                                         -> AUTO_APPROVED
     run_deadline_sweep()     both, in that order (so a report auto-submitted without
                              adjustments is auto-approved in the same run)
@@ -39,9 +41,9 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.queryset import QuerySet
 
 from models import BillingReport
-from vocabulary.enums import EDITABLE_STATUSES, ReportEventAction, ReportStatus
+from vocabulary.enums import EDITABLE_STATUSES, AdjustmentReason, ReportEventAction, ReportStatus
 from workflow.core.actors import SYSTEM
-from workflow.core.auto_approval import ApprovalCandidate, may_auto_approve
+from workflow.core.auto_approval import ApprovalCandidate, decode_reasons, may_auto_approve
 from workflow.core.errors import InvalidTransition, VersionConflict
 from workflow.database.sql import connection, fetch, is_postgres
 from workflow.database.unit_of_work import UnitOfWork, unit_of_work
@@ -50,29 +52,40 @@ from workflow.reports.steps import begin_step, finish_step
 # Reports looked up per candidate query; each is then claimed in its own transaction.
 CANDIDATE_PAGE = 200
 
-# The candidates of the rule (workflow.core.auto_approval), a page at a time.
+# The candidates of the rule (workflow.core.auto_approval), a page at a time. A lowered
+# line is trusted when its reason is one of the Tier 1's: the stored list
+# ("TRIAL,DUPLICATE", workflow.core.auto_approval.encode_reasons), framed in commas, holds
+# ",REASON," — with LIKE's "_" wildcard escaped, as reasons have underscores.
 _APPROVABLE = """
 SELECT r.id FROM billing_report r
 JOIN organization partner ON partner.id = r.partner_id
 JOIN organization tier1 ON tier1.id = partner.parent_id
 WHERE r.status = :under_review AND tier1.auto_approve = :enabled AND r.id > :after
   AND NOT EXISTS (SELECT 1 FROM line_item li
-                  WHERE li.report_id = r.id AND li.chargeable_units < li.used_units)
+                  WHERE li.report_id = r.id AND li.chargeable_units < li.used_units
+                    AND (li.adjustment_reason IS NULL
+                         OR (',' || tier1.auto_approve_reasons || ',')
+                            NOT LIKE ('%,' || REPLACE(li.adjustment_reason, '_', '!_') || ',%') ESCAPE '!'))
   AND NOT EXISTS (SELECT 1 FROM history_entry h WHERE h.report_id = r.id AND h.action = :rejected)
+  AND NOT (tier1.require_purchase_order = :enabled AND r.purchase_order IS NULL)
 ORDER BY r.id
 LIMIT :limit
 """
 
-# What the rule reads of one report, to decide under the report's lock.
+# What the rule reads of one report, to decide under the report's lock (and _LOWERED_REASONS).
 _CANDIDATE = """
-SELECT r.status, tier1.auto_approve,
-       (SELECT COUNT(*) FROM line_item li
-        WHERE li.report_id = r.id AND li.chargeable_units < li.used_units) AS lowered_lines,
+SELECT r.status, tier1.auto_approve, tier1.auto_approve_reasons, tier1.require_purchase_order, r.purchase_order,
        EXISTS (SELECT 1 FROM history_entry h WHERE h.report_id = r.id AND h.action = :rejected) AS rejected_before
 FROM billing_report r
 JOIN organization partner ON partner.id = r.partner_id
 JOIN organization tier1 ON tier1.id = partner.parent_id
 WHERE r.id = :report_id
+"""
+
+_LOWERED_REASONS = """
+SELECT li.adjustment_reason FROM line_item li
+WHERE li.report_id = :report_id AND li.chargeable_units < li.used_units
+ORDER BY li.id
 """
 
 
@@ -137,19 +150,13 @@ async def auto_approve_ready(now: datetime | None = None) -> int:
     async def approve(work: UnitOfWork, report_id: int) -> bool:
         report = await _claim(work.conn, BillingReport.filter(id=report_id, status=ReportStatus.UNDER_REVIEW))
         # Decided under the lock by the rule itself: the Tier 1 may have turned it off meanwhile.
-        if report is None or not may_auto_approve(await _candidate(work.conn, report_id)):
+        if report is None:
+            return False
+        candidate = await _candidate(work.conn, report_id)
+        if not may_auto_approve(candidate):
             return False
         step = begin_step(report, SYSTEM, "auto_approve")
-        await finish_step(
-            work,
-            step,
-            ReportEventAction.AUTO_APPROVED,
-            now,
-            comment=(
-                "approved automatically: no line was adjusted, and the Tier 1 partner "
-                "approves such reports automatically"
-            ),
-        )
+        await finish_step(work, step, ReportEventAction.AUTO_APPROVED, now, comment=_approval_note(candidate))
         return True
 
     return await _each(page, approve)
@@ -197,11 +204,28 @@ async def _claim(conn: BaseDBAsyncClient, query: QuerySet[BillingReport]) -> Bil
 
 async def _candidate(conn: BaseDBAsyncClient, report_id: int) -> ApprovalCandidate:
     (row,) = await fetch(conn, _CANDIDATE, report_id=report_id, rejected=ReportEventAction.REJECTED.value)
+    lowered = await fetch(conn, _LOWERED_REASONS, report_id=report_id)
     return ApprovalCandidate(
         status=ReportStatus(row["status"]),
         auto_approve=bool(row["auto_approve"]),
-        lowered_lines=int(row["lowered_lines"]),
+        lowered_reasons=tuple(
+            None if r["adjustment_reason"] is None else AdjustmentReason(r["adjustment_reason"]) for r in lowered
+        ),
         rejected_before=bool(row["rejected_before"]),
+        trusted_reasons=decode_reasons(row["auto_approve_reasons"]),
+        purchase_order_missing=bool(row["require_purchase_order"]) and row["purchase_order"] is None,
+    )
+
+
+def _approval_note(candidate: ApprovalCandidate) -> str:
+    if not candidate.lowered_reasons:
+        return (
+            "approved automatically: no line was adjusted, and the Tier 1 partner approves such reports automatically"
+        )
+    reasons = ", ".join(r.value for r in AdjustmentReason if r in set(candidate.lowered_reasons))
+    return (
+        f"approved automatically: every lowered line carries a reason the Tier 1 partner trusts ({reasons}), "
+        "and it approves such reports automatically"
     )
 
 

@@ -31,8 +31,12 @@ async def record_step(
     occurred_at: datetime,
     comment: str | None = None,
     changes: Sequence[LineChange] = (),
+    purchase_order: str | None = None,
 ) -> HistoryEntry:
-    """Append one entry for ``report`` as it now stands (its new status and version)."""
+    """Append one entry for ``report`` as it now stands (its new status and version).
+
+    ``purchase_order`` is the one this step set, if it set one (docs/contract.md §10).
+    """
     entry = await HistoryEntry.create(
         report_id=report.id,
         action=action,
@@ -43,6 +47,7 @@ async def record_step(
         principal_id=actor.principal_id,
         organization_id=actor.organization_id,
         comment=comment,
+        purchase_order=purchase_order,
         using_db=work.conn,
     )
     if changes:
@@ -55,6 +60,8 @@ async def record_step(
                     new_chargeable_units=c.new_chargeable_units,
                     old_comment=c.old_comment,
                     new_comment=c.new_comment,
+                    old_reason=c.old_reason,
+                    new_reason=c.new_reason,
                 )
                 for c in changes
             ],

@@ -4,6 +4,11 @@
                                N-day window from first generation" (1..28; default 5)
     auto-approve               the deadline sweep approves its partners' submitted reports
                                that carry no adjustment (``workflow.reports.deadline_sweep``)
+    auto-approve reasons       ... or whose lowered lines all carry one of these reasons (§10)
+    require purchase order     an approval needs a purchase order; auto-approval passes
+                               reports without one by (§10)
+    correction window days     N in "a correction may be requested until the end of the Nth
+                               day after approval" (0..365; default 90; 0: none) (§11)
 
 Only a Tier 1 principal with ``reports:review`` changes them, and only its own (the tenant
 comes from the token). A new number of days applies to reports generated from then on
@@ -28,8 +33,14 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from models import BillingReport, Organization
-from vocabulary.enums import EDITABLE_STATUSES, Scope, Tier
+from vocabulary.enums import EDITABLE_STATUSES, AdjustmentReason, Scope, Tier
 from workflow.core.actors import Actor
+from workflow.core.auto_approval import decode_reasons, encode_reasons
+from workflow.core.corrections import (
+    DEFAULT_CORRECTION_WINDOW_DAYS,
+    MAX_CORRECTION_WINDOW_DAYS,
+    MIN_CORRECTION_WINDOW_DAYS,
+)
 from workflow.core.deadlines import DEFAULT_DEADLINE_DAYS, MAX_DEADLINE_DAYS, MIN_DEADLINE_DAYS, report_deadline
 from workflow.core.errors import ErrorCode, Forbidden, InvalidInput, Problem
 from workflow.core.periods import Month
@@ -55,21 +66,41 @@ async def partner_settings(actor: Actor, tier1_id: int | None = None) -> Partner
 
 
 async def update_partner_settings(
-    actor: Actor, *, deadline_days: int | None = None, auto_approve: bool | None = None
+    actor: Actor,
+    *,
+    deadline_days: int | None = None,
+    auto_approve: bool | None = None,
+    auto_approve_reasons: list[AdjustmentReason] | None = None,
+    require_purchase_order: bool | None = None,
+    correction_window_days: int | None = None,
 ) -> SettingsUpdate:
-    """Change the given settings of the caller's own Tier 1 organization (None: unchanged)."""
+    """Change the given settings of the caller's own Tier 1 organization (None: unchanged).
+
+    Every invalid value is reported at once, and then nothing changes.
+    """
     if actor.tier is not Tier.TIER1 or not actor.has(Scope.REPORTS_REVIEW):
         raise Forbidden("only a Tier 1 partner, with the reports:review scope, changes its settings")
+    problems = []
     if deadline_days is not None and not MIN_DEADLINE_DAYS <= deadline_days <= MAX_DEADLINE_DAYS:
-        raise InvalidInput(
-            [
-                Problem(
-                    ErrorCode.INVALID_INPUT,
-                    f"the submission deadline is {MIN_DEADLINE_DAYS} to {MAX_DEADLINE_DAYS} days",
-                    field="submissionDeadlineDays",
-                )
-            ]
+        problems.append(
+            Problem(
+                ErrorCode.INVALID_INPUT,
+                f"the submission deadline is {MIN_DEADLINE_DAYS} to {MAX_DEADLINE_DAYS} days",
+                field="submissionDeadlineDays",
+            )
         )
+    if correction_window_days is not None and not (
+        MIN_CORRECTION_WINDOW_DAYS <= correction_window_days <= MAX_CORRECTION_WINDOW_DAYS
+    ):
+        problems.append(
+            Problem(
+                ErrorCode.INVALID_INPUT,
+                f"the correction window is {MIN_CORRECTION_WINDOW_DAYS} to {MAX_CORRECTION_WINDOW_DAYS} days",
+                field="correctionWindowDays",
+            )
+        )
+    if problems:
+        raise InvalidInput(problems)
     async with in_transaction() as conn:
         query = Organization.filter(id=actor.organization_id, tier=Tier.TIER1).using_db(conn)
         if is_postgres(conn):
@@ -83,7 +114,22 @@ async def update_partner_settings(
             rescheduled = await _reschedule_editable(conn, org.id, deadline_days)
         if auto_approve is not None:
             org.auto_approve = auto_approve
-        await org.save(using_db=conn, update_fields=["deadline_days", "auto_approve"])
+        if auto_approve_reasons is not None:
+            org.auto_approve_reasons = encode_reasons(set(auto_approve_reasons))
+        if require_purchase_order is not None:
+            org.require_purchase_order = require_purchase_order
+        if correction_window_days is not None:
+            org.correction_window_days = correction_window_days
+        await org.save(
+            using_db=conn,
+            update_fields=[
+                "deadline_days",
+                "auto_approve",
+                "auto_approve_reasons",
+                "require_purchase_order",
+                "correction_window_days",
+            ],
+        )
     return SettingsUpdate(_settings_of(org), rescheduled)
 
 
@@ -123,4 +169,9 @@ def _settings_of(org: Organization) -> PartnerSettings:
         partner=OrganizationView(org.id, org.name, Tier(org.tier)),
         deadline_days=org.deadline_days or DEFAULT_DEADLINE_DAYS,
         auto_approve=org.auto_approve,
+        auto_approve_reasons=tuple(r for r in AdjustmentReason if r in decode_reasons(org.auto_approve_reasons)),
+        require_purchase_order=org.require_purchase_order,
+        correction_window_days=(
+            DEFAULT_CORRECTION_WINDOW_DAYS if org.correction_window_days is None else org.correction_window_days
+        ),
     )

@@ -28,16 +28,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
+from typing import Final, Literal
 
 from models import BillingReport, HistoryEntry
 from vocabulary.enums import ReportEventAction, ReportStatus
 from workflow.core.actors import Actor, ReportOwnership
 from workflow.core.adjustments import LineChange
+from workflow.core.corrections import NO_CORRECTIONS, CorrectionState
 from workflow.core.errors import VersionConflict
 from workflow.core.machine import ReportSubject, ensure_permitted, move
 from workflow.core.stamps import step_stamps
 from workflow.database.unit_of_work import UnitOfWork
 from workflow.reports.history import record_step
+
+
+class _Keep(Enum):
+    KEEP = "keep"
+
+
+# ``finish_step(purchase_order=KEEP)``: the step leaves the report's purchase order as it is.
+KEEP: Final = _Keep.KEEP
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +66,19 @@ def ownership_of(report: BillingReport) -> ReportOwnership:
     return ReportOwnership(partner_id=report.partner_id, parent_id=report.partner.parent_id or 0)
 
 
-def begin_step(report: BillingReport, actor: Actor, trigger: str, *, version: int | None = None) -> Step:
-    """Check the step (see the module docstring); ``version`` None: the system's own step."""
+def begin_step(
+    report: BillingReport,
+    actor: Actor,
+    trigger: str,
+    *,
+    version: int | None = None,
+    corrections: CorrectionState = NO_CORRECTIONS,
+) -> Step:
+    """Check the step (see the module docstring); ``version`` None: the system's own step.
+
+    ``corrections`` is what the correction triggers' guards read (§11); after the
+    machine's own refusal come the guards' (``CorrectionWindowClosed``, ``CorrectionPending``).
+    """
     ownership = ownership_of(report)
     ensure_permitted(trigger, actor, ownership)
     if version is not None and report.version != version:
@@ -64,7 +86,7 @@ def begin_step(report: BillingReport, actor: Actor, trigger: str, *, version: in
             f"the report is at version {report.version}, not {version}: reload it and try again",
             field="version",
         )
-    subject = ReportSubject(report.status, ownership)
+    subject = ReportSubject(report.status, ownership, corrections)
     move(trigger, subject)
     return Step(report, actor, report.status, subject.status)
 
@@ -77,20 +99,28 @@ async def finish_step(
     *,
     comment: str | None = None,
     changes: Sequence[LineChange] = (),
+    purchase_order: str | Literal[_Keep.KEEP] | None = KEEP,
 ) -> HistoryEntry:
-    """Write the step: status, version and stamps (compare-and-set), then its history entry."""
+    """Write the step: status, version and stamps (compare-and-set), then its history entry.
+
+    ``purchase_order`` (§10): the report's new purchase order (None clears it), written
+    with the status; the entry records the value it set. ``KEEP`` leaves it.
+    """
     report = step.report
     stamps = step_stamps(step.from_status, step.to_status, now)
+    fields: dict[str, object] = dict(stamps)
+    if purchase_order is not KEEP:
+        fields["purchase_order"] = purchase_order
     moved = (
         await BillingReport.filter(id=report.id, version=report.version)
         .using_db(work.conn)
-        .update(status=step.to_status, version=report.version + 1, **stamps)
+        .update(status=step.to_status, version=report.version + 1, **fields)
     )
     if moved != 1:
         raise VersionConflict("the report changed meanwhile: reload it and try again", field="version")
     report.status = step.to_status
     report.version += 1
-    for name, value in stamps.items():
+    for name, value in fields.items():
         setattr(report, name, value)
     return await record_step(
         work,
@@ -101,4 +131,5 @@ async def finish_step(
         occurred_at=now,
         comment=comment,
         changes=changes,
+        purchase_order=None if purchase_order is KEEP else purchase_order,
     )
