@@ -31,8 +31,8 @@ _EXECUTE_METHODS = ("execute_query", "execute_query_dict", "execute_insert", "ex
 # On PostgreSQL the hot reads (workflow.database.sql.read) go to asyncpg directly: count there.
 _ASYNCPG_METHODS = ("fetch", "fetchrow", "fetchval", "execute", "executemany")
 
-# token, the report with its totals, line page, history, history changes, the period's deadline window
-DETAIL_QUERIES = 6
+# token, the report with its totals, line page, history (with its line changes), the period's deadline window
+DETAIL_QUERIES = 5
 
 
 class QueryCounter:
@@ -139,8 +139,8 @@ async def test_a_page_of_reports_with_their_lines_and_history_costs_the_same_as_
 
     assert alpha_only["reports"]["totalCount"] == 1 and both["reports"]["totalCount"] == 2
     # token, report page (with its count and pending corrections), line pages, totals,
-    # histories, history changes
-    assert len(one_report) == len(two_reports) == 6, two_reports
+    # histories (with their line changes)
+    assert len(one_report) == len(two_reports) == 5, two_reports
 
 
 # The report screen (bench/report_detail.py's query) on the compiled path: the token,

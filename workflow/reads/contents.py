@@ -228,17 +228,21 @@ _TOTALS_JOIN = "\nLEFT JOIN (" + _TOTALS.strip() + ") t ON t.report_id = r.id"  
 
 # --- history -------------------------------------------------------------------------------
 
-# Raw SQL, as the other hot reads: a history through the ORM's values() cost ~1 ms of CPU
-# in building its two queries and rows (bench/README.md, the history bench).
+# Raw SQL, as the other hot reads, and one statement: the entries with their line changes
+# (a row per change, or one without for an entry that changed none). Through the ORM's
+# values() a history cost ~1 ms of CPU to build two queries (bench/README.md, the history bench).
 _EVENTS = """
 SELECT h.id, h.report_id, h.action, h.from_status, h.to_status, h.version, h.occurred_at, h.comment,
        h.purchase_order,
-       p.name AS principal_name, o.id AS organization_id, o.name AS organization_name, o.tier AS organization_tier
+       p.name AS principal_name, o.id AS organization_id, o.name AS organization_name, o.tier AS organization_tier,
+       c.line_item_id, c.old_chargeable_units, c.new_chargeable_units, c.old_comment, c.new_comment,
+       c.old_reason, c.new_reason
 FROM history_entry h
 LEFT JOIN principal p ON p.id = h.principal_id
 LEFT JOIN organization o ON o.id = h.organization_id
+LEFT JOIN history_line_change c ON c.entry_id = h.id
 WHERE {condition}
-ORDER BY h.id
+ORDER BY h.id, c.id
 """
 _CHANGES = """
 SELECT c.entry_id, c.line_item_id, c.old_chargeable_units, c.new_chargeable_units, c.old_comment, c.new_comment,
@@ -258,9 +262,8 @@ async def histories(report_ids: Iterable[int]) -> dict[int, list[EventView]]:
         return result
     condition = f"h.report_id IN ({', '.join(f':r{n}' for n in range(len(ids)))})"
     rows = await read(connection(), _EVENTS.format(condition=condition), **id_params(ids))
-    changes = await _changes_of(condition, id_params(ids))
-    for row in rows:
-        result[row["report_id"]].append(_event(row, changes.get(row["id"], [])))
+    for event in _events_of(rows):
+        result[event.report_id].append(event)
     return result
 
 
@@ -268,8 +271,20 @@ async def visible_event(actor: Actor, event_id: int) -> EventView | None:
     rows = await read(connection(), _EVENTS.format(condition="h.id = :event"), event=event_id)
     if not rows or not await visible_reports_by_id(actor, [rows[0]["report_id"]]):
         return None
-    changes = await _changes_of("h.id = :event", {"event": event_id})
-    return _event(rows[0], changes.get(event_id, []))
+    return _events_of(rows)[0]
+
+
+def _events_of(rows: Sequence[Row]) -> list[EventView]:
+    """The entries of ``_EVENTS``' rows (ordered by entry, then change), each with its changes."""
+    events: list[EventView] = []
+    changes: list[ChangeView] = []
+    for row in rows:
+        if not events or events[-1].id != row["id"]:
+            changes = []
+            events.append(_event(row, changes))
+        if row["line_item_id"] is not None:
+            changes.append(_change(row))
+    return events
 
 
 async def changes_of_entries(entry_ids: Sequence[int]) -> dict[int, list[ChangeView]]:
@@ -282,19 +297,21 @@ async def changes_of_entries(entry_ids: Sequence[int]) -> dict[int, list[ChangeV
 
 async def _changes_of(condition: str, params: dict[str, Any]) -> dict[int, list[ChangeView]]:
     by_entry: dict[int, list[ChangeView]] = {}
-    for c in await read(connection(), _CHANGES.format(condition=condition), **params):
-        by_entry.setdefault(c["entry_id"], []).append(
-            ChangeView(
-                c["line_item_id"],
-                int(c["old_chargeable_units"]),
-                int(c["new_chargeable_units"]),
-                c["old_comment"],
-                c["new_comment"],
-                _reason(c["old_reason"]),
-                _reason(c["new_reason"]),
-            )
-        )
+    for row in await read(connection(), _CHANGES.format(condition=condition), **params):
+        by_entry.setdefault(row["entry_id"], []).append(_change(row))
     return by_entry
+
+
+def _change(row: Row) -> ChangeView:
+    return ChangeView(
+        row["line_item_id"],
+        int(row["old_chargeable_units"]),
+        int(row["new_chargeable_units"]),
+        row["old_comment"],
+        row["new_comment"],
+        _reason(row["old_reason"]),
+        _reason(row["new_reason"]),
+    )
 
 
 def _reason(value: str | None) -> AdjustmentReason | None:
