@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from typing import Any
 
 import orjson
 from cross_web import HTTPException  # what Strawberry 0.34x views raise (cross-web is its dependency)
@@ -39,11 +40,13 @@ from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema import BaseSchema
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from resolvers.loaders import Loaders
 from resolvers.root import SubscriptionOverHttp, report_query_path
 from schema.context import Context
+from server import metrics
 from server.auth import actor_of, unauthenticated
 from server.events.revocations import TokenRevocations
 from server.graphql_ws import (
@@ -115,7 +118,9 @@ class GraphQLView(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
-        response = await self._respond_in_time(request)
+        with metrics.timed_request(await request.body()) as timing:  # requests by operation and outcome
+            response = await self._respond_in_time(request)
+            timing.answered(response.status_code)
         await response(scope, receive, send)
 
     async def _respond_in_time(self, request: Request) -> Response:
@@ -171,6 +176,10 @@ class GraphQLView(GraphQL[Context, None]):
                 "subscriptions are served over WebSocket at /graphql (graphql-transport-ws), not over HTTP POST",
                 SUBSCRIPTION_OVER_HTTP,
             )
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> Any:
+        metrics.note_graphql_errors(result.errors)  # top-level errors by code, and the request's outcome
+        return await super().process_result(request, result)
 
     async def on_ws_connect(self, context: Context) -> UnsetType:
         assert isinstance(context, ConnectionContext)
