@@ -53,7 +53,7 @@ from server.graphql_view import GraphQLView
 from server.idempotency import HEADER as IDEMPOTENCY_KEY
 from server.idempotency import REPLAYED_HEADER
 from server.limits import REQUEST_ID_HEADER, BodySizeLimit, RequestIds, log_request_ids
-from server.metrics import Access, count_user_errors, metrics_endpoint, worker_metrics
+from server.metrics import Access, count_user_errors, metrics_endpoint, sample_now, worker_metrics
 from server.probes import Readiness, health
 from server.settings import Settings
 from server.shutdown import ShutdownAnswers
@@ -129,4 +129,5 @@ def create_app(db_url: str | None = None, *, settings: Settings | None = None, r
     app.state.graphql = view
     app.state.revocations = revocations
     app.state.token_cache = revocations.cache  # server.auth.actor_of
+    app.state.metrics_sample = lambda: sample_now(lambda: events.subscriber_count)  # the sampler's tick, for tests
     return app

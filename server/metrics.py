@@ -50,6 +50,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 from prometheus_client import (
@@ -326,7 +327,7 @@ def sample_now(subscribers: Callable[[], int]) -> None:
         POOL_CONNECTIONS.labels("max").set(pool.get_max_size())
 
 
-def _pool() -> object | None:
+def _pool() -> Any:
     from tortoise import connections
 
     try:
