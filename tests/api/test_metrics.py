@@ -52,7 +52,9 @@ async def served(db: TortoiseContext) -> AsyncIterator[ServedApp]:
         yield app
 
 
-async def test_requests_are_counted_by_operation_and_outcome_with_their_latency(served: ServedApp, world: World) -> None:
+async def test_requests_are_counted_by_operation_and_outcome_with_their_latency(
+    served: ServedApp, world: World
+) -> None:
     client = served.http
     before = await scrape(client)
 
