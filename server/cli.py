@@ -10,6 +10,7 @@
     billing-reports import-usage FILE [--skip-invalid]        (server.import_command)
     billing-reports auto-submit [--as-of TIMESTAMP]          (server.ops_commands)
     billing-reports export report REPORT_ID | period YYYY-MM [--partner ID] [--output FILE]
+    billing-reports usage-partitions list | create | archive YYYY-MM    (server.partition_commands)
 
 The database is ``DATABASE_URL`` (Tortoise URL form, e.g. ``sqlite://billing_reports.sqlite3`` or
 ``postgres://user:password@host:5432/billing``), else ``billing_reports.sqlite3`` in the
@@ -30,7 +31,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from server import commands, import_command, ops_commands
+from server import commands, import_command, ops_commands, partition_commands
 from server.database import database_url
 from server.database_session import CommandError, is_postgres_url, open_database, require_migrated
 from server.settings import Settings
@@ -116,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_export_schema)
     ops_commands.add_commands(sub)
     import_command.add_parser(sub)
+    partition_commands.add_commands(sub)
     return parser
 
 

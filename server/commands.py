@@ -22,6 +22,7 @@ from workflow.core.actors import SYSTEM
 from workflow.core.periods import Month, PeriodError
 from workflow.core.scopes import beyond_tier, scopes_of_tier
 from workflow.generation.generate import generate_reports
+from workflow.usage.partitions import ensure_month_partitions, months_ahead
 
 MAX_TOKEN_DAYS = 3650
 
@@ -32,6 +33,11 @@ def progress(message: str) -> None:
 
 async def migrate(db_url: str) -> None:
     applied = await apply_migrations(db_url, progress)
+    async with open_database(db_url):
+        # PostgreSQL: this month's and the next months' usage partitions (workflow.usage.partitions).
+        created = await ensure_month_partitions(months_ahead())
+    if created:
+        progress(f"created {created} monthly partition(s) of daily_usage ahead")
     print(f"the database schema is up to date ({applied} migration(s) applied)")
 
 
