@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 
 from models import Organization
@@ -58,7 +59,10 @@ async def generate(db_url: str, period: str) -> None:
     label = parse_period(period)
     async with open_database(db_url):
         await require_migrated()
-        result = await generate_reports(SYSTEM, label)
+        started = time.monotonic()
+        result = await generate_reports(
+            SYSTEM, label, on_phase=lambda phase: progress(f"generate: {phase} ({time.monotonic() - started:.1f} s)")
+        )
     print(f"{result.period}: {result.created_count} report(s) created, {result.regenerated_count} regenerated")
 
 
