@@ -97,8 +97,14 @@ def usage_rows(world: BigWorld, first_day: date, days: int, *, customers: int | 
                 yield (c, s, day, used + (c + d_index) % 5, used, credits)
 
 
+async def ensure_partitions(conn: asyncpg.Connection, first_day: date, days: int) -> None:
+    """Create the monthly partitions of ``daily_usage`` these days fall in (migration 0005), as the service would."""
+    months = sorted({(first_day + timedelta(days=d)).replace(day=1) for d in range(days)})
+    await conn.execute("SELECT daily_usage_ensure_partitions($1::date[])", months)
+
+
 async def copy_usage(dsn: str, rows: Iterator[UsageRow], *, skip_foreign_key_checks: bool) -> None:
-    """COPY rows into ``daily_usage``.
+    """COPY rows into ``daily_usage`` (their months' partitions must exist: ``ensure_partitions``).
 
     ``skip_foreign_key_checks`` (seeding only, the rows are consistent by construction):
     the two foreign keys cost ~8 µs a row in triggers; ``session_replication_role =

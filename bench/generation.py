@@ -2,6 +2,13 @@
 
     python -m bench.generation                      # 25,000 customers × 4 solutions × 31 days
     python -m bench.generation --customers 2500     # a tenth, for a quick look
+    python -m bench.generation --customers 250000 --months-kept 12   # 31M rows → 1M lines, a year kept
+    python -m bench.generation --customers 2500 25000 250000 --rounds 1   # how it grows: a table
+
+On PostgreSQL ``daily_usage`` is partitioned by month (migration 0005): ``--months-kept N``
+also fills the N - 1 months before the generated one (``--other-months-customers`` each,
+default the same as the month's up to 25,000, i.e. 3.1M rows a month), so the generated month
+is read beside a year of others, both by the service and by the baseline.
 
 One run: a throwaway PostgreSQL database, migrated; a channel of 500 Tier 2 partners
 with 50 customers each, 4 solutions (all PEAK_CREDITS_DAY, the rule the baseline
@@ -89,28 +96,55 @@ FORGET_GENERATED = "TRUNCATE history_line_change, history_entry, line_item, bill
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
-    return asyncio.run(_run(args))
+    results = []
+    for customers in args.customers:
+        times = asyncio.run(_run(args, customers))
+        _report(times, args, customers)
+        results.append((customers, times))
+    if len(results) > 1:
+        _growth(results, args)
+    return 0
 
 
-async def _run(args: argparse.Namespace) -> int:
+def _growth(results: list[tuple[int, dict[str, list[float]]]], args: argparse.Namespace) -> None:
+    print(f"\nhow it grows with the month's size ({args.months_kept} month(s) kept):")
+    print(f"{'daily rows':>12} {'lines':>10} {'baseline':>10} {'service':>10} {'ratio':>7}")
+    for customers, times in results:
+        baseline, service = statistics.median(times["baseline"]), statistics.median(times["service"])
+        pairs = customers * args.solutions
+        print(f"{pairs * DAYS:>12,} {pairs:>10,} {baseline:>9.2f}s {service:>9.2f}s {service / baseline:>6.2f}x")
+
+
+async def _run(args: argparse.Namespace, customers: int) -> dict[str, list[float]]:
     async with throwaway_database(args.server_url) as db_url:
         dsn = asyncpg_dsn(db_url)
         started = time.perf_counter()
         world = await big_world.build(
             db_url,
-            customers=args.customers,
-            partners=max(1, args.customers // CUSTOMERS_PER_PARTNER),
+            customers=customers,
+            partners=max(1, customers // CUSTOMERS_PER_PARTNER),
             solutions=args.solutions,
             rule=None if args.mixed_rules else AggregationRule.PEAK_CREDITS_DAY,
         )
-        await big_world.copy_usage(dsn, big_world.usage_rows(world, FIRST_DAY, DAYS), skip_foreign_key_checks=True)
         conn = await asyncpg.connect(dsn)
         try:
+            others = min(customers, args.other_months_customers)
+            for back in range(args.months_kept - 1, 0, -1):  # the year before the generated month
+                first = date(FIRST_DAY.year - (back > FIRST_DAY.month - 1), (FIRST_DAY.month - 1 - back) % 12 + 1, 1)
+                await big_world.ensure_partitions(conn, first, DAYS)
+                days = (date(first.year + first.month // 12, first.month % 12 + 1, 1) - first).days
+                await big_world.copy_usage(
+                    dsn, big_world.usage_rows(world, first, days, customers=others), skip_foreign_key_checks=True
+                )
+                print(f"  seeded {first:%Y-%m}: {others * args.solutions * days:,} rows", flush=True)
+            await big_world.ensure_partitions(conn, FIRST_DAY, DAYS)
+            await big_world.copy_usage(dsn, big_world.usage_rows(world, FIRST_DAY, DAYS), skip_foreign_key_checks=True)
             await conn.execute("VACUUM ANALYZE")
             rows = await conn.fetchval("SELECT count(*) FROM daily_usage")
-            pairs = args.customers * args.solutions
+            pairs = customers * args.solutions
             print(
-                f"database {db_url.rsplit('/', 1)[-1]}: {rows:,} daily rows, {pairs:,} (customer, solution) "
+                f"database {db_url.rsplit('/', 1)[-1]}: {rows:,} daily rows in {args.months_kept} month(s), "
+                f"{pairs * DAYS:,} in {PERIOD}, {pairs:,} (customer, solution) "
                 f"pairs, {len(world.solution_codes)} solutions "
                 f"({'each rule in turn' if args.mixed_rules else 'all PEAK_CREDITS_DAY'}); "
                 f"seeded in {time.perf_counter() - started:.1f} s",
@@ -118,13 +152,11 @@ async def _run(args: argparse.Namespace) -> int:
             )
             await Tortoise.init(config=tortoise_config(db_url))
             try:
-                times = await _measure(conn, args.rounds, pairs)
+                return await _measure(conn, args.rounds, pairs)
             finally:
                 await Tortoise.close_connections()
         finally:
             await conn.close()
-    _report(times, args)
-    return 0
 
 
 async def _measure(conn: asyncpg.Connection, rounds: int, pairs: int) -> dict[str, list[float]]:
@@ -166,13 +198,14 @@ async def _measure(conn: asyncpg.Connection, rounds: int, pairs: int) -> dict[st
     return times
 
 
-def _report(times: dict[str, list[float]], args: argparse.Namespace) -> None:
+def _report(times: dict[str, list[float]], args: argparse.Namespace, customers: int) -> None:
     load1, load5, _ = os.getloadavg()
     baseline, service = statistics.median(times["baseline"]), statistics.median(times["service"])
     written = statistics.median(times["written"])
     print(
-        f"\ngenerating a period: {args.customers * args.solutions * DAYS:,} daily rows into "
-        f"{args.customers * args.solutions:,} lines, {args.rounds} round(s) of each, in turn"
+        f"\ngenerating a period: {customers * args.solutions * DAYS:,} daily rows into "
+        f"{customers * args.solutions:,} lines ({args.months_kept} month(s) kept), {args.rounds} round(s) of each, "
+        "in turn"
     )
     print(f"machine: {os.cpu_count()} cores, load average {load1:.2f} (1 min) {load5:.2f} (5 min) at the end")
     print(f"baseline (one DISTINCT ON query, fetched)              median {baseline:6.2f} s")
@@ -186,7 +219,13 @@ def _report(times: dict[str, list[float]], args: argparse.Namespace) -> None:
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.generation", description=__doc__.split("\n")[0])
-    parser.add_argument("--customers", type=int, default=25_000, help="customers (default 25,000)")
+    parser.add_argument(
+        "--customers", type=int, nargs="+", default=[25_000], help="customers (default 25,000); several: a table"
+    )
+    parser.add_argument("--months-kept", type=int, default=1, help="months in the table, the generated one last")
+    parser.add_argument(
+        "--other-months-customers", type=int, default=25_000, help="customers of each other month (default 25,000)"
+    )
     parser.add_argument("--solutions", type=int, default=4, help="solutions, each used by every customer (default 4)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per side (default 3)")
     parser.add_argument(
@@ -200,8 +239,13 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         help=f"PostgreSQL cluster for the throwaway database (default {DEFAULT_SERVER_URL})",
     )
     args = parser.parse_args(argv)
-    if not (CUSTOMERS_PER_PARTNER <= args.customers <= 50_000 and 1 <= args.solutions <= 8 and 1 <= args.rounds <= 10):
-        parser.error("keep it bounded: customers 50-50,000, solutions 1-8, rounds 1-10")
+    if not (
+        all(CUSTOMERS_PER_PARTNER <= c <= 300_000 for c in args.customers)
+        and 1 <= args.solutions <= 8
+        and 1 <= args.rounds <= 10
+        and 1 <= args.months_kept <= 12
+    ):
+        parser.error("keep it bounded: customers 50-300,000, solutions 1-8, rounds 1-10, months kept 1-12")
     return args
 
 

@@ -84,8 +84,8 @@ def main(argv: list[str] | None = None) -> int:
 
 async def _run(args: argparse.Namespace) -> int:
     async with throwaway_database(args.server_url) as db_url:
-        world = await big_world.build(db_url, customers=CUSTOMERS, partners=PARTNERS, solutions=SOLUTIONS)
-        print(f"database {db_url.rsplit('/', 1)[-1]}: {CUSTOMERS:,} customers, {SOLUTIONS} solutions", flush=True)
+        world = await big_world.build(db_url, customers=args.customers, partners=PARTNERS, solutions=SOLUTIONS)
+        print(f"database {db_url.rsplit('/', 1)[-1]}: {args.customers:,} customers, {SOLUTIONS} solutions", flush=True)
         with tempfile.TemporaryDirectory(prefix="brbench_ingest_") as tmp:
             if args.only in (None, "import"):
                 await _bench_import(args, world, db_url, Path(tmp))
@@ -98,7 +98,7 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 async def _bench_import(args: argparse.Namespace, world: big_world.BigWorld, db_url: str, tmp: Path) -> None:
-    days = args.rows // (CUSTOMERS * SOLUTIONS)
+    days = args.rows // (args.customers * SOLUTIONS)
     rows = list(big_world.usage_rows(world, IMPORT_FIRST_DAY, days))
     path = tmp / "usage.csv"
     started = time.perf_counter()
@@ -111,6 +111,7 @@ async def _bench_import(args: argparse.Namespace, world: big_world.BigWorld, db_
     dsn = asyncpg_dsn(db_url)
     conn = await asyncpg.connect(dsn)
     try:
+        await big_world.ensure_partitions(conn, IMPORT_FIRST_DAY, days)  # for the baseline's COPY
         unconstrained = await _copy_without_constraints(conn, rows)
         baseline, service = Side("baseline"), Side("service")
 
@@ -217,6 +218,7 @@ async def _bench_record(args: argparse.Namespace, world: big_world.BigWorld, db_
     server = servers.start("service", servers.SERVICE_FACTORY, db_url, tmp)
     conn = await asyncpg.connect(asyncpg_dsn(db_url))
     try:
+        await big_world.ensure_partitions(conn, RECORD_FIRST_DAY, 25)  # for the baseline's upserts
         baseline, service = Side("baseline"), Side("service")
         async with httpx.AsyncClient(timeout=120) as client:
             for round_no in range(0, args.rounds + 1):  # round 0: untimed, once each
@@ -290,6 +292,12 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__.split("\n")[0])
     parser.add_argument("--only", choices=["import", "record"], help="run one of the two benches")
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the imported file (default 1,000,000)")
+    parser.add_argument(
+        "--customers",
+        type=int,
+        default=CUSTOMERS,
+        help=f"customers (default {CUSTOMERS:,}); e.g. --customers 80000 --rows 9920000: a month of 9.9M rows",
+    )
     parser.add_argument("--batches", type=int, default=40, help=f"recordUsage requests of {BATCH:,} (default 40)")
     parser.add_argument("--rounds", type=int, default=2, help="alternating timed rounds per side (default 2)")
     parser.add_argument(
@@ -298,10 +306,16 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         help=f"PostgreSQL cluster for the throwaway database (default {DEFAULT_SERVER_URL})",
     )
     args = parser.parse_args(argv)
-    if not (CUSTOMERS * SOLUTIONS <= args.rows <= 2_000_000 and 1 <= args.batches <= 100 and 1 <= args.rounds <= 5):
-        parser.error(f"keep it bounded: rows {CUSTOMERS * SOLUTIONS:,}-2,000,000, batches 1-100, rounds 1-5")
-    if args.rows % (CUSTOMERS * SOLUTIONS):
-        parser.error(f"--rows must be a multiple of {CUSTOMERS * SOLUTIONS:,} (customers x solutions)")
+    pairs = args.customers * SOLUTIONS
+    if not (
+        1_000 <= args.customers <= 500_000
+        and pairs <= args.rows <= 12_000_000
+        and 1 <= args.batches <= 100
+        and 1 <= args.rounds <= 5
+    ):
+        parser.error("keep it bounded: customers 1,000-500,000, rows up to 12,000,000, batches 1-100, rounds 1-5")
+    if args.rows % pairs:
+        parser.error(f"--rows must be a multiple of {pairs:,} (customers x solutions)")
     return args
 
 

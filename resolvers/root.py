@@ -10,7 +10,7 @@ development (the server uses it with ``BILLING_REPORTS_DEBUG=1``).
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable
 from typing import Any
 
 import strawberry
@@ -204,13 +204,27 @@ def make_schema(*, debug: bool = False) -> strawberry.Schema:
 schema = make_schema()
 
 
-def compiled_queries(built: strawberry.Schema, *, debug: bool = False) -> CompiledQueries:
-    """The compiled query path (``resolvers.compiled``), with ``built``'s own limits, rules and error log."""
+def compiled_queries(
+    built: strawberry.Schema,
+    *,
+    debug: bool = False,
+    on_errors: Callable[[list[GraphQLError]], object] | None = None,
+) -> CompiledQueries:
+    """The compiled query path (``resolvers.compiled``), with ``built``'s own limits, rules and error log.
+
+    ``on_errors`` also hears the errors of each answer (the server counts them by code).
+    """
     rules = () if debug else _PRODUCTION_RULES
+
+    def report_errors(errors: list[GraphQLError]) -> None:
+        built.process_errors(errors)
+        if on_errors is not None:
+            on_errors(errors)
+
     return CompiledQueries(
         graphql_schema_of(built),
         rules=rules,
         max_tokens=MAX_TOKENS,
         cache_size=CACHE_SIZE,
-        report_errors=built.process_errors,
+        report_errors=report_errors,
     )

@@ -10,7 +10,7 @@ Everything else is a bug, and ``should_mask_error`` hides its message from clien
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import strawberry
 from graphql import GraphQLError
@@ -20,6 +20,9 @@ from schema.enums import UserErrorCode
 from workflow.core.errors import ErrorCode, Problem
 
 UNAUTHENTICATED = "UNAUTHENTICATED"
+
+# Told the codes of every payload's errors (the server counts them: ``server.metrics``).
+user_error_listeners: list[Callable[[Sequence[str]], None]] = []
 
 
 @strawberry.type(description="One reason a mutation, or one of its items, was refused.")
@@ -41,6 +44,9 @@ def user_errors(problems: Sequence[Problem], line_item_ids: Sequence[str] = ()) 
     ``line_item_ids`` are the IDs the client sent, by adjustment index: a problem with
     an adjustment echoes the client's own ID, even one that decodes to nothing.
     """
+    if problems:
+        for listener in user_error_listeners:
+            listener([p.code.value for p in problems])
     return [
         UserError(
             code=p.code,

@@ -4,6 +4,8 @@
     WS   /graphql   subscriptions (graphql-transport-ws; server.graphql_ws), live events
                     fed by server.events (started in the lifespan)
     GET  /health    liveness, no token, no database
+    GET  /ready     readiness: database, migrations, live events (server.probes), no token
+    GET  /metrics   Prometheus text format (server.metrics): loopback or a bearer token
     GET  /exports/reports/{reportId}.csv, /exports/periods/{YYYY-MM}.csv
                     CSV exports, streamed, same token and visibility (server.exports)
 
@@ -36,12 +38,11 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from tortoise.contrib.starlette import RegisterTortoise
 
 from resolvers.root import make_schema, schema
+from schema.errors import user_error_listeners
 from server.database import tortoise_config
 from server.deadline_job import deadline_sweeps
 from server.events import EventHub, TokenRevocations, live_events
@@ -51,6 +52,8 @@ from server.graphql_view import GraphQLView
 from server.idempotency import HEADER as IDEMPOTENCY_KEY
 from server.idempotency import REPLAYED_HEADER
 from server.limits import REQUEST_ID_HEADER, RequestIds, log_request_ids
+from server.metrics import Access, count_user_errors, metrics_endpoint, sample_now, worker_metrics
+from server.probes import Readiness, health
 from server.settings import Settings
 from workflow.access.token_cache import TokenCache
 
@@ -71,19 +74,30 @@ def create_app(db_url: str | None = None, *, settings: Settings | None = None, r
     routes = [
         Route("/graphql", view),
         WebSocketRoute("/graphql", view),
-        Route("/health", _health, methods=["GET"]),
+        Route("/health", health, methods=["GET"]),
+        Route("/ready", Readiness(events).check, methods=["GET"]),
+        Route(
+            "/metrics",
+            metrics_endpoint(Access(settings.metrics_token, settings.metrics_allowed_networks)),
+            methods=["GET"],
+        ),
         *export_routes(),
     ]
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if not register_orm:
-            async with live_events(events, revocations), deadline_sweeps(settings.auto_submit_interval_seconds):
+            async with (
+                live_events(events, revocations),
+                worker_metrics(lambda: events.subscriber_count),
+                deadline_sweeps(settings.auto_submit_interval_seconds),
+            ):
                 yield
             return
         async with (
             RegisterTortoise(app, config=tortoise_config(db_url), generate_schemas=False, _enable_global_fallback=True),
             live_events(events, revocations),
+            worker_metrics(lambda: events.subscriber_count),
             deadline_sweeps(settings.auto_submit_interval_seconds),
         ):
             yield
@@ -104,13 +118,12 @@ def create_app(db_url: str | None = None, *, settings: Settings | None = None, r
         Middleware(FrontDoor),
     ]
     log_request_ids("strawberry.execution")  # where Strawberry logs each error, masked ones too
+    if count_user_errors not in user_error_listeners:  # payload errors by code (server.metrics)
+        user_error_listeners.append(count_user_errors)
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.events = events  # for tests and the bench: the hub of this app
     app.state.graphql = view
     app.state.revocations = revocations
     app.state.token_cache = revocations.cache  # server.auth.actor_of
+    app.state.metrics_sample = lambda: sample_now(lambda: events.subscriber_count)  # the sampler's tick, for tests
     return app
-
-
-async def _health(request: Request) -> Response:
-    return JSONResponse({"status": "ok"})

@@ -10,6 +10,7 @@
     billing-reports import-usage FILE [--skip-invalid]        (server.import_command)
     billing-reports auto-submit [--as-of TIMESTAMP]          (server.ops_commands)
     billing-reports export report REPORT_ID | period YYYY-MM [--partner ID] [--output FILE]
+    billing-reports usage-partitions list | create | archive YYYY-MM    (server.partition_commands)
 
 The database is ``DATABASE_URL`` (Tortoise URL form, e.g. ``sqlite://billing_reports.sqlite3`` or
 ``postgres://user:password@host:5432/billing``), else ``billing_reports.sqlite3`` in the
@@ -23,18 +24,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import copy
+import os
 import sys
+import tempfile
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from server import commands, import_command, ops_commands
+from server import commands, import_command, ops_commands, partition_commands
 from server.database import database_url
 from server.database_session import CommandError, is_postgres_url, open_database, require_migrated
 from server.settings import Settings
 from workflow.core.errors import DomainError
 
 PROG = "billing-reports"
+METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"  # server.metrics.MULTIPROC_DIR, read before it is imported
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -113,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_export_schema)
     ops_commands.add_commands(sub)
     import_command.add_parser(sub)
+    partition_commands.add_commands(sub)
     return parser
 
 
@@ -147,16 +152,44 @@ def _serve(args: argparse.Namespace) -> None:
             "(set DATABASE_URL=postgres://... or use --workers 1)",
             exit_code=2,
         )
+    settings = Settings.from_env()  # fail here, clearly, on a malformed setting
+    # Before prometheus-client is first imported (it picks its mode then): every worker
+    # writes its metrics in this directory, and /metrics sums them (server.metrics).
+    _prepare_metrics_directory(args.port)
     asyncio.run(_check_schema(url))
+    _run_uvicorn(args, settings)
+
+
+def _prepare_metrics_directory(port: int) -> None:
+    """``PROMETHEUS_MULTIPROC_DIR``, else one of this port's in the temporary directory, emptied.
+
+    Set before prometheus-client is first imported: it picks its multi-process mode then.
+    The directory stays after the server exits (uvicorn exits by re-raising SIGTERM); the
+    next ``serve`` on the port empties it.
+    """
+    path = os.environ.get(METRICS_DIR_VARIABLE)
+    if not path:
+        path = os.path.join(tempfile.gettempdir(), f"billing-reports-metrics-{os.getuid()}-{port}")
+        os.environ[METRICS_DIR_VARIABLE] = path
+    os.makedirs(path, exist_ok=True)
+    for name in os.listdir(path):  # a former run's values would be summed in
+        if name.endswith(".db"):
+            os.remove(os.path.join(path, name))
+
+
+def _run_uvicorn(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn  # loaded only to serve
     from uvicorn.config import LOGGING_CONFIG
 
     import server.app  # noqa: F401  (fail here, clearly, if the API cannot be imported)
 
-    settings = Settings.from_env()  # fail here, clearly, on a malformed setting
-
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["handlers"]["access"]["stream"] = "ext://sys.stderr"  # all logs on stderr
+    if settings.log_format == "json":  # one JSON object per line, with the request ID (server.logs)
+        for formatter in ("default", "access"):
+            log_config["formatters"][formatter] = {"()": "server.logs.JsonFormatter"}
+        # Every other logger too (Strawberry's errors, the request IDs' own), not Python's bare last resort.
+        log_config["root"] = {"handlers": ["default"], "level": "WARNING"}
     # The service's own logs (the background deadline sweep) beside uvicorn's.
     log_config["loggers"]["billing_reports"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     uvicorn.run(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 
 from models import Organization
@@ -22,6 +23,7 @@ from workflow.core.actors import SYSTEM
 from workflow.core.periods import Month, PeriodError
 from workflow.core.scopes import beyond_tier, scopes_of_tier
 from workflow.generation.generate import generate_reports
+from workflow.usage.partitions import ensure_month_partitions, months_ahead
 
 MAX_TOKEN_DAYS = 3650
 
@@ -32,6 +34,11 @@ def progress(message: str) -> None:
 
 async def migrate(db_url: str) -> None:
     applied = await apply_migrations(db_url, progress)
+    async with open_database(db_url):
+        # PostgreSQL: this month's and the next months' usage partitions (workflow.usage.partitions).
+        created = await ensure_month_partitions(months_ahead())
+    if created:
+        progress(f"created {created} monthly partition(s) of daily_usage ahead")
     print(f"the database schema is up to date ({applied} migration(s) applied)")
 
 
@@ -52,7 +59,10 @@ async def generate(db_url: str, period: str) -> None:
     label = parse_period(period)
     async with open_database(db_url):
         await require_migrated()
-        result = await generate_reports(SYSTEM, label)
+        started = time.monotonic()
+        result = await generate_reports(
+            SYSTEM, label, on_phase=lambda phase: progress(f"generate: {phase} ({time.monotonic() - started:.1f} s)")
+        )
     print(f"{result.period}: {result.created_count} report(s) created, {result.regenerated_count} regenerated")
 
 

@@ -37,6 +37,8 @@ from dataclasses import dataclass
 import orjson
 from starlette.types import Message, Send
 
+from server import metrics
+
 DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
 SERVICE_BUSY = "SERVICE_BUSY"
 
@@ -72,6 +74,12 @@ def note_fault(fault: DatabaseFault) -> None:
     slot = _current.get()
     if slot is not None and slot.fault is None:
         slot.fault = fault
+
+
+def current_fault() -> DatabaseFault | None:
+    """The fault noted for the current request so far, if any (``server.metrics``' outcome)."""
+    slot = _current.get()
+    return None if slot is None else slot.fault
 
 
 def note_commit(confirmed: bool) -> None:
@@ -191,6 +199,7 @@ async def _answer_held(held: list[Message], slot: _Slot, send: Send) -> None:
 
 
 async def _send_fault(fault: DatabaseFault, commit: str, send: Send) -> None:
+    metrics.count_database_fault(fault.code)
     body = fault_response_body(fault, commit)
     await send(
         {

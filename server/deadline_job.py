@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
+from server import metrics
 from workflow.reports.deadline_sweep import SweepResult, run_deadline_sweep
 
 log = logging.getLogger("billing_reports.deadlines")
@@ -45,11 +47,19 @@ async def _every(interval_seconds: float) -> None:
 
 
 async def sweep_once() -> SweepResult | None:
+    started = time.perf_counter()
     try:
         result = await run_deadline_sweep()
     except Exception:  # logged, retried at the next interval: a bad run must not stop the server
         log.exception("the deadline sweep failed; it runs again at the next interval")
+        metrics.observe_sweep(time.perf_counter() - started, auto_submitted=0, auto_approved=0, failed=True)
         return None
+    metrics.observe_sweep(
+        time.perf_counter() - started,
+        auto_submitted=result.auto_submitted,
+        auto_approved=result.auto_approved,
+        failed=False,
+    )
     if result.auto_submitted or result.auto_approved:
         log.info(
             "deadline sweep: %d report(s) auto-submitted, %d auto-approved", result.auto_submitted, result.auto_approved

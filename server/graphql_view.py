@@ -40,11 +40,13 @@ from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema import BaseSchema
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from resolvers.loaders import Loaders
 from resolvers.root import SubscriptionOverHttp, compiled_queries
 from schema.context import Context
+from server import metrics
 from server.auth import actor_of, unauthenticated
 from server.events.revocations import TokenRevocations
 from server.graphql_ws import (
@@ -104,8 +106,8 @@ class GraphQLView(GraphQL[Context, None]):
         )
         self.events = events  # the worker's live events, for subscriptions
         self.revocations = revocations  # the worker's token cache, and its sockets' token watches
-        # Queries answered without a resolver per field (resolvers.compiled).
-        self.compiled = compiled_queries(schema, debug=debug)  # type: ignore[arg-type]  # a strawberry.Schema
+        # Queries answered without a resolver per field; their errors counted as Strawberry's are.
+        self.compiled = compiled_queries(schema, debug=debug, on_errors=metrics.note_graphql_errors)  # type: ignore[arg-type]
         self.time_limit = time_limit  # seconds per HTTP request; 0: none
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -116,7 +118,9 @@ class GraphQLView(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
-        response = await self._respond_in_time(request)
+        with metrics.timed_request(await request.body()) as timing:  # requests by operation and outcome
+            response = await self._respond_in_time(request)
+            timing.answered(response.status_code)
         await response(scope, receive, send)
 
     async def _respond_in_time(self, request: Request) -> Response:
@@ -181,6 +185,10 @@ class GraphQLView(GraphQL[Context, None]):
                 "subscriptions are served over WebSocket at /graphql (graphql-transport-ws), not over HTTP POST",
                 SUBSCRIPTION_OVER_HTTP,
             )
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> Any:
+        metrics.note_graphql_errors(result.errors)  # top-level errors by code, and the request's outcome
+        return await super().process_result(request, result)
 
     async def on_ws_connect(self, context: Context) -> UnsetType:
         assert isinstance(context, ConnectionContext)

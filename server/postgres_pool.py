@@ -29,6 +29,7 @@ import asyncpg
 from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
 from tortoise.backends.base.client import TransactionContext, TransactionContextPooled
 
+from server import metrics
 from server.database_faults import (
     DatabaseUnavailable,
     PoolExhausted,
@@ -53,6 +54,7 @@ class BoundedPool(asyncpg.Pool):
         # by the connect timeout.
         if timeout is None and self.in_use() >= self.get_max_size():
             timeout = self.acquire_timeout
+            metrics.count_pool_wait()
         return _BoundedAcquire(super().acquire(timeout=timeout), self)
 
     async def release(self, connection: Any, *, timeout: float | None = None) -> None:

@@ -26,6 +26,16 @@ BILLING_REPORTS_POOL_TIMEOUT_SECONDS=5
                           ``DATABASE_UNAVAILABLE`` (PostgreSQL unreachable), before
                           any transaction began (``server.postgres_pool``). 0: wait
                           without limit. Default 5.
+BILLING_REPORTS_METRICS_TOKEN=...
+                          ``GET /metrics`` needs ``Authorization: Bearer <it>``
+                          (``server.metrics``). Unset: no token, but only clients in
+                          BILLING_REPORTS_METRICS_ALLOWED_NETWORKS may read it.
+BILLING_REPORTS_METRICS_ALLOWED_NETWORKS=127.0.0.0/8,::1
+                          without a metrics token, the client addresses (CIDR, comma-
+                          separated) allowed to read ``/metrics``. Default loopback only.
+BILLING_REPORTS_LOG_FORMAT=text|json
+                          ``json``: one JSON object per log line, with the request ID
+                          (``server.logs``). Default text.
 BILLING_REPORTS_SHUTDOWN_GRACE_SECONDS=20
                           on SIGTERM, how long ``serve`` lets requests in flight
                           finish (new connections are refused at once); past it they
@@ -36,8 +46,9 @@ BILLING_REPORTS_SHUTDOWN_GRACE_SECONDS=20
 
 from __future__ import annotations
 
+import ipaddress
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _TRUE = {"1", "true", "yes", "on"}
 DEFAULT_AUTO_SUBMIT_INTERVAL = 300.0
@@ -46,6 +57,9 @@ DEFAULT_POOL_SIZE = 5
 DEFAULT_POOL_TIMEOUT = 5.0
 DEFAULT_SHUTDOWN_GRACE = 20.0
 DEFAULT_TOKEN_CACHE = 5.0
+LOG_FORMATS = ("text", "json")
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+LOOPBACK: tuple[Network, ...] = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +77,10 @@ class Settings:
     access_log: bool = False
     # How long a worker keeps an authenticated token (0: off); revocations evict at once.
     token_cache_seconds: float = DEFAULT_TOKEN_CACHE
+    # Who may read /metrics: the bearer token when set, else these client networks.
+    metrics_token: str = ""
+    metrics_allowed_networks: tuple[Network, ...] = field(default=LOOPBACK)
+    log_format: str = "text"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -78,6 +96,9 @@ class Settings:
             shutdown_grace_seconds=_seconds("BILLING_REPORTS_SHUTDOWN_GRACE_SECONDS", DEFAULT_SHUTDOWN_GRACE),
             access_log=os.environ.get("BILLING_REPORTS_ACCESS_LOG", "").strip().lower() in _TRUE,
             token_cache_seconds=_seconds("BILLING_REPORTS_TOKEN_CACHE_SECONDS", DEFAULT_TOKEN_CACHE),
+            metrics_token=os.environ.get("BILLING_REPORTS_METRICS_TOKEN", "").strip(),
+            metrics_allowed_networks=_networks("BILLING_REPORTS_METRICS_ALLOWED_NETWORKS"),
+            log_format=_choice("BILLING_REPORTS_LOG_FORMAT", LOG_FORMATS),
         )
 
 
@@ -108,3 +129,22 @@ def _count(name: str, default: int) -> int:
     if not text.isdigit() or int(text) < 1:
         raise ValueError(f"{name} must be a whole number of at least 1, got {text!r}")
     return int(text)
+
+
+def _networks(name: str) -> tuple[Network, ...]:
+    text = os.environ.get(name)
+    if text is None or not text.strip():
+        return LOOPBACK
+    try:
+        return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
+    except ValueError as error:
+        raise ValueError(
+            f"{name} must be comma-separated networks such as 10.0.0.0/8,::1, got {text!r}: {error}"
+        ) from None
+
+
+def _choice(name: str, choices: tuple[str, ...]) -> str:
+    text = os.environ.get(name, "").strip().lower() or choices[0]
+    if text not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, got {text!r}")
+    return text

@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 
+from server import metrics
 from workflow.events.live import EventsInterrupted, EventsUnavailable, LiveEvent
 from workflow.events.messages import ReportEventMessage
 
@@ -90,6 +91,7 @@ class EventHub:
             self._subscribers.discard(subscriber)
 
     def publish(self, messages: Sequence[ReportEventMessage]) -> None:
+        metrics.count_live_events(len(messages))
         for message in messages:
             event = LiveEvent(message)
             for subscriber in list(self._subscribers):
@@ -101,6 +103,7 @@ class EventHub:
                 if not wanted:
                     continue
                 if subscriber.queue.qsize() >= self.queue_size:
+                    metrics.count_dropped_subscription("too_slow")
                     self._drop(
                         subscriber,
                         EventsInterrupted(
@@ -112,6 +115,7 @@ class EventHub:
 
     def interrupt_all(self, why: str) -> None:
         for subscriber in list(self._subscribers):
+            metrics.count_dropped_subscription("interrupted")
             self._drop(
                 subscriber, EventsInterrupted(f"{why}: events may have been missed; refetch, then subscribe again")
             )

@@ -15,6 +15,7 @@ open edit is invalidated for nothing. Reports under review or approved never cha
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -44,8 +45,17 @@ class GenerationResult:
     regenerated_count: int
 
 
-async def generate_reports(actor: Actor, period_label: str, now: datetime | None = None) -> GenerationResult:
-    """Create the period's missing reports and regenerate its editable ones."""
+async def generate_reports(
+    actor: Actor,
+    period_label: str,
+    now: datetime | None = None,
+    on_phase: Callable[[str], None] = lambda phase: None,
+) -> GenerationResult:
+    """Create the period's missing reports and regenerate its editable ones.
+
+    ``on_phase`` is told what it is doing as it goes (the command line shows it: a vendor's
+    month takes seconds to minutes).
+    """
     if not is_platform_with(actor, Scope.REPORTS_GENERATE):
         raise Forbidden("only the platform, with the reports:generate scope, generates reports")
     month = Month.parse(period_label)  # PeriodError is a ValueError: the caller reports it
@@ -55,8 +65,11 @@ async def generate_reports(actor: Actor, period_label: str, now: datetime | None
             # Two generations of one period at once would race on the same reports.
             await run(work.conn, "SELECT pg_advisory_xact_lock(hashtext(:key))", key=f"generate:{month.label}")
         period = await _period(work.conn, month)
+        on_phase(f"{month.label}: regenerating the editable reports")
         regenerated = await _regenerate_editable(work, period, actor, now)
-        created = await _create_missing(work, period, month, actor, now)
+        on_phase(f"{month.label}: {regenerated} report(s) regenerated; aggregating the month's usage for new reports")
+        created = await _create_missing(work, period, month, actor, now, on_phase)
+        on_phase(f"{month.label}: committing")
     return GenerationResult(month.label, created, regenerated)
 
 
@@ -69,7 +82,14 @@ async def _period(conn: BaseDBAsyncClient, month: Month) -> BillingPeriod:
     return period
 
 
-async def _create_missing(work: UnitOfWork, period: BillingPeriod, month: Month, actor: Actor, now: datetime) -> int:
+async def _create_missing(
+    work: UnitOfWork,
+    period: BillingPeriod,
+    month: Month,
+    actor: Actor,
+    now: datetime,
+    on_phase: Callable[[str], None],
+) -> int:
     conn, postgres = work.conn, work.postgres
     if postgres:
         # The same figures, faster (see generation_sql): aggregated first, on their own.
@@ -87,6 +107,7 @@ async def _create_missing(work: UnitOfWork, period: BillingPeriod, month: Month,
         )
     if not partners:
         return 0
+    on_phase(f"{month.label}: writing the lines of {len(partners):,} new report(s)")
     await BillingReport.bulk_create(
         [
             BillingReport(
@@ -115,6 +136,7 @@ async def _create_missing(work: UnitOfWork, period: BillingPeriod, month: Month,
         principal_id=actor.principal_id,
         organization_id=actor.organization_id,
     )
+    on_phase(f"{month.label}: their history entries and events")
     # Their events, set-based too (one statement), while the new reports are at version 0.
     await work.publish_entries(NEW_REPORTS_OF_PERIOD, period_id=period.id)
     await run(conn, q.FINISH_NEW_REPORTS, period_id=period.id)

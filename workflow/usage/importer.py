@@ -13,12 +13,17 @@
    wins, as a resent day replaces the earlier one.
 
 Python holds one row (and, on SQLite, one batch) at a time, whatever the file's size.
+
+On PostgreSQL, before step 4 writes, the monthly partitions of the file's months are
+created if missing (``workflow.usage.partitions``), on another connection of the pool in
+a short transaction of its own: the import's long one never holds their lock.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from itertools import islice
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -27,9 +32,10 @@ from tortoise.transactions import in_transaction
 from vocabulary.enums import Scope
 from workflow.core.actors import Actor, is_platform_with
 from workflow.core.errors import Forbidden
-from workflow.database.sql import fetch, is_postgres, run
+from workflow.database.sql import connection, fetch, is_postgres, run
 from workflow.usage import sql as q
 from workflow.usage.csv_format import StagedRow
+from workflow.usage.partitions import ensure_month_partitions
 
 SQLITE_BATCH = 10_000
 REFUSED_PAGE = 1_000
@@ -74,6 +80,7 @@ async def import_usage(
     if not is_platform_with(actor, Scope.USAGE_WRITE):
         raise Forbidden("only the platform, with the usage:write scope, records usage")
     counter = _Counter(rows)
+    pool = connection()  # outside the import's transaction: for the partitions
     try:
         async with in_transaction() as conn:
             await run(conn, q.DROP_STAGING)
@@ -88,6 +95,8 @@ async def import_usage(
                 await _list_refused(conn, on_refused)
                 if not skip_invalid:
                     raise _Refused(counter.rows, refused)
+            if await ensure_month_partitions(counter.months, pool):
+                on_phase(f"created the partitions of {', '.join(sorted(f'{m:%Y-%m}' for m in counter.months))}")
             on_phase(f"writing {counter.rows - refused:,} rows")
             written = await _upsert(conn) if counter.rows > refused else 0
             await run(conn, q.DROP_STAGING)
@@ -132,6 +141,8 @@ class _Counter:
         self._rows = iter(rows)
         self.rows = 0
         self.refused = 0
+        self.months: set[date] = set()  # the first day of each month met (a few per file)
+        self._last_day: date | None = None
 
     def __iter__(self) -> Iterator[StagedRow]:
         return self
@@ -141,4 +152,7 @@ class _Counter:
         self.rows += 1
         if row[8] is not None:
             self.refused += 1
+        elif (day := row[3]) is not self._last_day and day is not None:  # a file repeats its days
+            self._last_day = day
+            self.months.add(day.replace(day=1))
         return row

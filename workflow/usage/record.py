@@ -25,6 +25,7 @@ from workflow.core.errors import ErrorCode, Forbidden, Problem
 from workflow.core.usage_rules import MAX_UNITS, UsageRuleError, check_day, check_units, credits_e4
 from workflow.database.sql import is_postgres
 from workflow.usage import sql as usage_sql
+from workflow.usage.partitions import ensure_month_partitions, is_missing_partition
 
 __all__ = ["MAX_UNITS", "UsageRecord", "UsageResult", "record_usage", "write_usage_rows"]
 
@@ -70,8 +71,16 @@ async def record_usage(actor: Actor, records: list[UsageRecord]) -> UsageResult:
         else:
             valid[row[:3]] = row  # the last one of a (customer, solution, day) wins
     if valid:
-        async with in_transaction() as conn:
-            await write_usage_rows(conn, list(valid.values()))
+        rows = list(valid.values())
+        try:
+            async with in_transaction() as conn:
+                await write_usage_rows(conn, rows)
+        except Exception as error:
+            # A month without its partition yet (PostgreSQL): create it, then write again.
+            if not is_missing_partition(error) or not await ensure_month_partitions(row[2] for row in rows):
+                raise
+            async with in_transaction() as conn:
+                await write_usage_rows(conn, rows)
     return UsageResult(len(records) - len(problems), problems)
 
 
