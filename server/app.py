@@ -51,6 +51,7 @@ from server.graphql_view import GraphQLView
 from server.idempotency import HEADER as IDEMPOTENCY_KEY
 from server.idempotency import REPLAYED_HEADER
 from server.limits import REQUEST_ID_HEADER, RequestIds, log_request_ids
+from server.oidc import verifier_of
 from server.settings import Settings
 from workflow.access.token_cache import TokenCache
 
@@ -60,6 +61,8 @@ def create_app(db_url: str | None = None, *, settings: Settings | None = None, r
     events = EventHub()  # this worker's live report events
     # This worker's authenticated tokens, trusted only while it hears revocations (lifespan).
     revocations = TokenRevocations(TokenCache(settings.token_cache_seconds))
+    # The identity provider's tokens, if one is configured (docs/contract.md §14).
+    oidc = verifier_of(settings)
     view = GraphQLView(
         make_schema(debug=True) if settings.debug else schema,
         debug=settings.debug,
@@ -67,6 +70,7 @@ def create_app(db_url: str | None = None, *, settings: Settings | None = None, r
         allowed_origins=settings.allowed_origins,
         time_limit=settings.request_time_limit_seconds,
         revocations=revocations,
+        oidc=oidc,
     )
     routes = [
         Route("/graphql", view),
@@ -109,6 +113,7 @@ def create_app(db_url: str | None = None, *, settings: Settings | None = None, r
     app.state.graphql = view
     app.state.revocations = revocations
     app.state.token_cache = revocations.cache  # server.auth.actor_of
+    app.state.oidc = oidc  # server.auth.actor_of
     return app
 
 

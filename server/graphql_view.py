@@ -56,6 +56,7 @@ from server.graphql_ws import (
 )
 from server.idempotency import HEADER as IDEMPOTENCY_HEADER
 from server.idempotency import respond_once
+from workflow.access.oidc import OidcVerifier
 from workflow.core.actors import Actor
 from workflow.database.sql import sharing_one_connection
 from workflow.events.live import EventFeed
@@ -94,6 +95,7 @@ class GraphQLView(GraphQL[Context, None]):
         allowed_origins: tuple[str, ...] = (),
         time_limit: float = 0.0,
         revocations: TokenRevocations | None = None,
+        oidc: OidcVerifier | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -104,6 +106,7 @@ class GraphQLView(GraphQL[Context, None]):
         )
         self.events = events  # the worker's live events, for subscriptions
         self.revocations = revocations  # the worker's token cache, and its sockets' token watches
+        self.oidc = oidc  # the identity provider's tokens, if one is configured
         # Queries answered without a resolver per field (resolvers.compiled).
         self.compiled = compiled_queries(schema, debug=debug)  # type: ignore[arg-type]  # a strawberry.Schema
         self.time_limit = time_limit  # seconds per HTTP request; 0: none
