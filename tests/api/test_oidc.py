@@ -97,8 +97,11 @@ async def test_the_history_names_the_person_who_acted(world: World, issuer: Stan
     assert (await Principal.get(subject="grace")).name == "Grace B. Hopper"
 
 
+def now() -> int:
+    return int(time.time())  # when the test runs, not when it is collected
+
+
 def _refusals() -> list[tuple[str, Callable[[StandInIssuer, str], str]]]:
-    now = int(time.time())
     return [
         ("a bad signature", lambda i, o: i.forged_with_another_key(o)),
         ("alg none", lambda i, o: i.forged_unsigned(o)),
@@ -107,8 +110,8 @@ def _refusals() -> list[tuple[str, Callable[[StandInIssuer, str], str]]]:
         ("another issuer", lambda i, o: i.token(o, iss=i.issuer + "-other")),
         ("the issuer with a trailing slash", lambda i, o: i.token(o, iss=i.issuer + "/")),
         ("another audience", lambda i, o: i.token(o, aud="another-service")),
-        ("expired beyond the skew", lambda i, o: i.token(o, exp=now - 120, nbf=now - 600, iat=now - 600)),
-        ("not yet valid beyond the skew", lambda i, o: i.token(o, nbf=now + 120)),
+        ("expired beyond the skew", lambda i, o: i.token(o, exp=now() - 120, nbf=now() - 600, iat=now() - 600)),
+        ("not yet valid beyond the skew", lambda i, o: i.token(o, nbf=now() + 120)),
         ("no expiry", lambda i, o: i.token(o, exp=None)),
         ("an unknown organization", lambda i, o: i.token(ids.encode(ids.ORGANIZATION, 999_999))),
         ("a report ID as organization", lambda i, o: i.token(ids.encode("BillingReport", 1))),
@@ -165,10 +168,10 @@ async def test_a_verified_token_is_answered_from_the_cache(world: World, issuer:
 async def test_up_to_60_seconds_of_clock_skew_are_tolerated(
     world: World, issuer: StandInIssuer, app: ServedApp
 ) -> None:
-    now = int(time.time())
+    at = now()
     organization = org_id(world.tier1_a)
-    await gql(app.http, issuer.token(organization, exp=now - 30, iat=now - 300, nbf=now - 300), op.VIEWER)
-    await gql(app.http, issuer.token(organization, nbf=now + 30), op.VIEWER)
+    await gql(app.http, issuer.token(organization, exp=at - 30, iat=at - 300, nbf=at - 300), op.VIEWER)
+    await gql(app.http, issuer.token(organization, nbf=at + 30), op.VIEWER)
 
 
 async def test_a_scope_beyond_the_tier_is_dropped_not_granted(
