@@ -26,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import jwt
+import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
@@ -151,6 +152,13 @@ def stand_in_issuer() -> Iterator[StandInIssuer]:
         yield issuer
     finally:
         issuer.stop()
+
+
+@pytest.fixture
+def issuer() -> Iterator[StandInIssuer]:
+    """A stand-in issuer running for one test."""
+    with stand_in_issuer() as running:
+        yield running
 
 
 if __name__ == "__main__":  # the sign-in demo: python -m tests.identity_provider ORGANIZATION_API_ID

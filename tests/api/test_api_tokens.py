@@ -9,7 +9,7 @@ scopes, never the platform's; another organization's token is a missing one.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,9 +25,9 @@ from server.settings import Settings
 from tests.api import operations as op
 from tests.api.client import codes, gql, post
 from tests.api.dashboards import Dashboard
-from tests.api.matrix_cases import CALLERS, callers
+from tests.api.matrix_cases import EVERYONE, callers, people, with_people
 from tests.api.served import ServedApp, served_app  # noqa: F401 - the fixture
-from tests.identity_provider import AUDIENCE, StandInIssuer, stand_in_issuer
+from tests.identity_provider import AUDIENCE, StandInIssuer, issuer  # noqa: F401 - the fixture
 from tests.world import World
 from vocabulary.enums import Scope
 from workflow.access import tokens
@@ -52,26 +52,17 @@ mutation Revoke($input: RevokeApiTokenInput!) {
 """
 
 F, NF = "FORBIDDEN", "NOT_FOUND"
-PEOPLE = ["person_platform", "person_parent_t1", "person_owner_t2", "person_only_read"]
+# The authorization matrix's callers (tests.api.matrix_cases), in the order of CALLERS; the
+# people signed in at the identity provider get their counterpart's outcome (``with_people``).
 # fmt: off
-# callers: CALLERS, then PEOPLE (signed in at the identity provider)
 MATRIX: dict[str, tuple[Any, ...]] = {
-    "apiTokens":      (F, "ok", "ok", "ok", "ok", F, F, F, F, F, 401, F, "ok", "ok", F),
-    "createApiToken": (F, "ok", "ok", "ok", "ok", F, F, F, F, F, 401, F, "ok", "ok", F),
-    # the target: a token of Alpha MSP (owner_t2's organization)
-    "revokeApiToken": (F, NF,   NF,   "ok", NF,   F, F, F, F, F, 401, F, NF,   "ok", F),
+    #                 platform parent_t1 other_t1 owner_t2 other_t2 only_* (5)      anonymous
+    "apiTokens":      (F,      "ok",     "ok",    "ok",    "ok",    F, F, F, F, F,  401),
+    "createApiToken": (F,      "ok",     "ok",    "ok",    "ok",    F, F, F, F, F,  401),
+    # the target: a token of Alpha MSP (owner_t2's organization); another organization's is missing
+    "revokeApiToken": (F,      NF,       NF,      "ok",    NF,      F, F, F, F, F,  401),
 }
 # fmt: on
-
-
-def org_id(world: World, party: str) -> str:
-    return ids.encode(ids.ORGANIZATION, getattr(world, party).organization.id)
-
-
-@pytest.fixture
-def issuer() -> Iterator[StandInIssuer]:
-    with stand_in_issuer() as running:
-        yield running
 
 
 @pytest_asyncio.fixture
@@ -79,16 +70,6 @@ async def api(db: TortoiseContext, issuer: StandInIssuer) -> AsyncIterator[httpx
     app = create_app(settings=Settings(oidc_issuer=issuer.issuer, oidc_audience=AUDIENCE), register_orm=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://billing.test") as client:
         yield client
-
-
-async def all_callers(world: World, issuer: StandInIssuer) -> dict[str, str | None]:
-    found: dict[str, str | None] = {name: caller.token for name, caller in (await callers(world)).items()}
-    every = "reports:read reports:write reports:review usage:write reports:generate tokens:manage"
-    found["person_platform"] = issuer.token(org_id(world, "platform"), scope=every)
-    found["person_parent_t1"] = issuer.token(org_id(world, "tier1_a"), scope=every)
-    found["person_owner_t2"] = issuer.token(org_id(world, "tier2_a1"), scope=every)
-    found["person_only_read"] = issuer.token(org_id(world, "tier2_a1"), scope="reports:read")
-    return found
 
 
 async def outcome(response: httpx.Response) -> Any:
@@ -111,10 +92,10 @@ async def outcome(response: httpx.Response) -> Any:
 async def test_who_may_manage_tokens_is_what_the_table_says(
     api: httpx.AsyncClient, world: World, issuer: StandInIssuer, operation: str
 ) -> None:
-    every = await all_callers(world, issuer)
-    names = [*CALLERS, *PEOPLE]
-    assert len(MATRIX[operation]) == len(names)
-    for name, expected in zip(names, MATRIX[operation], strict=True):
+    every = {name: caller.token for name, caller in ((await callers(world)) | people(world, issuer)).items()}
+    expected_outcomes = with_people(MATRIX[operation])
+    for name in EVERYONE:
+        expected = expected_outcomes[name]
         token = every[name]
         if operation == "apiTokens":
             response = await post(api, token, API_TOKENS)

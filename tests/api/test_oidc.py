@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -25,19 +25,13 @@ from tests.api.client import gql, gql_errors
 from tests.api.dashboards import Dashboard
 from tests.api.served import ServedApp, serving
 from tests.api.steps import detail, given_generated_reports, mutate, report_id_of
-from tests.identity_provider import AUDIENCE, StandInIssuer, stand_in_issuer
+from tests.identity_provider import AUDIENCE, StandInIssuer, issuer  # noqa: F401 - the fixture
 from tests.world import PERIOD, World
 from workflow.access.oidc import OidcVerifier
 
 
 def org_id(party: Any) -> str:
     return ids.encode(ids.ORGANIZATION, party.organization.id)
-
-
-@pytest.fixture
-def issuer() -> Iterator[StandInIssuer]:
-    with stand_in_issuer() as running:
-        yield running
 
 
 def settings_for(issuer: StandInIssuer, **overrides: Any) -> Settings:
