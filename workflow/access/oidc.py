@@ -6,7 +6,7 @@ the issuer's JWKS by ``kid``, an asymmetric algorithm only (``workflow.core.iden
 (at most 60 s). Then the organization (the ``billing_org`` claim: its API ID), the scopes
 (``scope``, within the tier's) and the person (``sub``, named by ``name``/``email``).
 
-Per worker (``OidcVerifier``), to keep the per-request cost of ENGINEERING §5:
+Per worker (``OidcVerifier``), to keep the per-request cost within bench/README.md's figures:
 
 - the discovery document and the JWKS are fetched once and kept; a token with an unknown
   ``kid`` fetches the JWKS again, at most once every ``refresh_seconds`` (60: a stream of
