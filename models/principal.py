@@ -16,6 +16,9 @@ class Principal(Model):
         "models.Organization", related_name="principals", on_delete=fields.CASCADE
     )
     created_at = fields.DatetimeField(auto_now_add=True)
+    # A person signed in through the identity provider: its OpenID Connect ``sub`` (unique
+    # within the organization: migration 0006's index). Null for an API token's principal.
+    subject = fields.CharField(max_length=255, null=True)
 
     organization_id: int
 
@@ -31,11 +34,14 @@ class ApiToken(Model):
         "models.Principal", related_name="tokens", on_delete=fields.CASCADE
     )
     token_hash = fields.CharField(max_length=64, unique=True)
+    name = fields.CharField(max_length=200, default="", db_default="")
     # Space-separated scopes, e.g. "reports:read reports:write".
     scopes = fields.CharField(max_length=500)
     created_at = fields.DatetimeField(auto_now_add=True)
     expires_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)
+    # When the token was last used, to the minute (written at most once a minute per token).
+    last_used_at = fields.DatetimeField(null=True)
 
     principal_id: int
 

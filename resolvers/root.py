@@ -30,9 +30,11 @@ from resolvers import (
     report_mutations,
     settings_mutations,
     subscriptions,
+    token_mutations,
 )
 from resolvers.compiled import CompiledQueries
 from resolvers.event_sharing import SharedEventExecution
+from schema.api_tokens import ApiToken, CreateApiTokenPayload, RevokeApiTokenPayload
 from schema.channel import Customer, Organization
 from schema.errors import should_mask_error
 from schema.graphql_schema import graphql_schema_of
@@ -80,6 +82,10 @@ class Query:
         description="A Tier 1 partner's deadline window, auto-approval, purchase orders and correction window "
         "(default: the caller's channel).",
     )
+    api_tokens: Connection[ApiToken] = strawberry.field(
+        resolver=token_mutations.api_tokens,
+        description="The API tokens of the caller's organization, oldest first (tokens:manage).",
+    )
 
 
 @strawberry.type
@@ -126,6 +132,15 @@ class Mutation:
     update_partner_settings: UpdatePartnerSettingsPayload = strawberry.mutation(
         resolver=settings_mutations.update_partner_settings,
         description="Tier 1 (reports:review): its deadline window and auto-approval for its partners' reports.",
+    )
+    create_api_token: CreateApiTokenPayload = strawberry.mutation(
+        resolver=token_mutations.create_api_token,
+        description="tokens:manage: a new API token of the caller's organization, with scopes among the "
+        "caller's own, for 1 to 365 days. The token is in this answer only.",
+    )
+    revoke_api_token: RevokeApiTokenPayload = strawberry.mutation(
+        resolver=token_mutations.revoke_api_token,
+        description="tokens:manage: revoke a token of the caller's organization, at once everywhere.",
     )
 
 

@@ -19,6 +19,7 @@ BILLING_REPORT = "BillingReport"
 LINE_ITEM = "LineItem"
 REPORT_EVENT = "ReportEvent"
 CORRECTION = "Correction"
+API_TOKEN = "ApiToken"
 
 # The largest key of each type's table: 32-bit (Tortoise ``IntField``, PostgreSQL
 # ``integer``), but 64-bit for history entries. An ID past it names nothing, and must

@@ -25,3 +25,9 @@ def ensure_reports_read(actor: Actor) -> None:
 
 def require_reports_read(info: strawberry.Info[Context, None]) -> None:
     ensure_reports_read(info.context.actor)
+
+
+def ensure_tokens_manage(actor: Actor) -> None:
+    """``apiTokens``' check (docs/contract.md §14), for Strawberry's resolver and the compiled path alike."""
+    if not actor.has(Scope.TOKENS_MANAGE):
+        raise ApiError(ErrorCode.FORBIDDEN, "managing API tokens needs the tokens:manage scope")

@@ -53,6 +53,7 @@ from server.idempotency import HEADER as IDEMPOTENCY_KEY
 from server.idempotency import REPLAYED_HEADER
 from server.limits import REQUEST_ID_HEADER, RequestIds, log_request_ids
 from server.metrics import Access, count_user_errors, metrics_endpoint, sample_now, worker_metrics
+from server.oidc import verifier_of
 from server.probes import Readiness, health
 from server.settings import Settings
 from workflow.access.token_cache import TokenCache
@@ -63,6 +64,8 @@ def create_app(db_url: str | None = None, *, settings: Settings | None = None, r
     events = EventHub()  # this worker's live report events
     # This worker's authenticated tokens, trusted only while it hears revocations (lifespan).
     revocations = TokenRevocations(TokenCache(settings.token_cache_seconds))
+    # The identity provider's tokens, if one is configured (docs/contract.md §14).
+    oidc = verifier_of(settings)
     view = GraphQLView(
         make_schema(debug=True) if settings.debug else schema,
         debug=settings.debug,
@@ -70,6 +73,7 @@ def create_app(db_url: str | None = None, *, settings: Settings | None = None, r
         allowed_origins=settings.allowed_origins,
         time_limit=settings.request_time_limit_seconds,
         revocations=revocations,
+        oidc=oidc,
     )
     routes = [
         Route("/graphql", view),
@@ -126,4 +130,5 @@ def create_app(db_url: str | None = None, *, settings: Settings | None = None, r
     app.state.revocations = revocations
     app.state.token_cache = revocations.cache  # server.auth.actor_of
     app.state.metrics_sample = lambda: sample_now(lambda: events.subscriber_count)  # the sampler's tick, for tests
+    app.state.oidc = oidc  # server.auth.actor_of
     return app

@@ -58,6 +58,7 @@ from server.graphql_ws import (
 )
 from server.idempotency import HEADER as IDEMPOTENCY_HEADER
 from server.idempotency import respond_once
+from workflow.access.oidc import OidcVerifier
 from workflow.core.actors import Actor
 from workflow.database.sql import sharing_one_connection
 from workflow.events.live import EventFeed
@@ -96,6 +97,7 @@ class GraphQLView(GraphQL[Context, None]):
         allowed_origins: tuple[str, ...] = (),
         time_limit: float = 0.0,
         revocations: TokenRevocations | None = None,
+        oidc: OidcVerifier | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -106,6 +108,7 @@ class GraphQLView(GraphQL[Context, None]):
         )
         self.events = events  # the worker's live events, for subscriptions
         self.revocations = revocations  # the worker's token cache, and its sockets' token watches
+        self.oidc = oidc  # the identity provider's tokens, if one is configured
         # Queries answered without a resolver per field; their errors counted as Strawberry's are.
         self.compiled = compiled_queries(schema, debug=debug, on_errors=metrics.note_graphql_errors)  # type: ignore[arg-type]
         self.time_limit = time_limit  # seconds per HTTP request; 0: none

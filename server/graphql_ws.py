@@ -15,6 +15,8 @@ How a connection goes (Strawberry 0.341's protocol handler, with these settings)
   refused): so a ``pong`` to a ``ping`` sent after ``subscribe`` means the subscription
   hears every event committed from then on — a dashboard subscribes, pings, and
   refetches after the pong, and misses nothing in between;
+- an identity provider's JWT (``workflow.access.oidc``) is accepted as over HTTP, and the
+  socket is closed with 4403 when it expires (a JWT cannot be revoked);
 - the token is checked again every minute while the socket is open, and at once when
   this worker hears that it was revoked (``server.events.revocations``: any worker, the
   CLI) or when its LISTEN connection comes back: once it is revoked or expired, the
@@ -29,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.types import Receive, Scope, Send
@@ -44,6 +46,7 @@ from server.auth import bearer_token
 from server.events import hub
 from server.events.revocations import TokenRevocations
 from workflow.access import tokens
+from workflow.access.oidc import OidcVerifier, looks_like_jwt
 from workflow.core.actors import Actor
 
 CONNECTION_INIT_TIMEOUT = timedelta(seconds=10)
@@ -79,6 +82,7 @@ class ConnectionContext(Context):
     # Set when the worker hears the token may have been revoked (registered before it is checked).
     token_wake: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
     token_hash: str | None = field(default=None, repr=False)
+    oidc: OidcVerifier | None = field(default=None, repr=False)
 
     def watch_token(self, token: str | None) -> None:
         if self.revocations is not None and token:
@@ -103,6 +107,7 @@ async def serve_websocket(view: Any, scope: Scope, receive: Receive, send: Send)
         events=view.events,
         token_recheck_seconds=getattr(view, "token_recheck_seconds", TOKEN_RECHECK_SECONDS),
         revocations=getattr(view, "revocations", None),
+        oidc=getattr(view, "oidc", None),
     )
     try:
         await view.run(websocket, context=context)
@@ -115,6 +120,9 @@ async def accept_connection(context: ConnectionContext) -> None:
     params = context.connection_params or {}
     authorization = params.get("Authorization", params.get("authorization"))
     token = bearer_token(authorization) if isinstance(authorization, str) else None
+    if context.oidc is not None and looks_like_jwt(token):
+        await _accept_jwt(context, context.oidc, token)
+        return
     context.watch_token(token)  # first: a revocation heard while checking it is not missed
     if context.revocations is not None:  # the worker's token cache
         actor = await context.revocations.cache.authenticate(token)
@@ -126,6 +134,24 @@ async def accept_connection(context: ConnectionContext) -> None:
     context.actor = actor
     context.renew_loaders()
     context.token_watch = asyncio.create_task(_watch_token(context, token or ""), name="websocket token watch")
+
+
+async def _accept_jwt(context: ConnectionContext, oidc: OidcVerifier, token: str | None) -> None:
+    """An identity provider's token: accepted as over HTTP; the socket closes (4403) when it expires."""
+    verified = await oidc.authenticate(token)
+    if verified is None:
+        raise ConnectionRejectionError({"message": "a valid API token is needed: Authorization: Bearer <token>"})
+    context.actor = verified.actor
+    context.renew_loaders()
+    context.token_watch = asyncio.create_task(_watch_expiry(context, oidc, verified.expires_at), name="websocket jwt")
+
+
+async def _watch_expiry(context: ConnectionContext, oidc: OidcVerifier, expires_at: datetime) -> None:
+    """Close the socket (4403) once its JWT is no longer accepted (``exp`` and the clock skew)."""
+    while not oidc.expired(expires_at):
+        remaining = expires_at.timestamp() + oidc.clock_skew_seconds - datetime.now(UTC).timestamp()
+        await asyncio.sleep(max(remaining, 0.01))
+    await _close_forbidden(context.request)
 
 
 async def _watch_token(context: ConnectionContext, token: str) -> None:

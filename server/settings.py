@@ -42,6 +42,17 @@ BILLING_REPORTS_SHUTDOWN_GRACE_SECONDS=20
                           are cancelled and their transactions roll back. Default 20:
                           more than the request time limit, less than the usual 30 s
                           before an orchestrator's SIGKILL.
+BILLING_REPORTS_OIDC_ISSUER=https://login.example.com/realms/partners
+BILLING_REPORTS_OIDC_AUDIENCE=billing-reports
+                          OpenID Connect access tokens (docs/contract.md §14,
+                          ``server.oidc``): a bearer JWT is checked against this
+                          issuer (exactly as written here: compared with ``iss``) and
+                          audience. Both or neither. Default: none (API tokens only).
+BILLING_REPORTS_OIDC_ORG_CLAIM=billing_org
+BILLING_REPORTS_OIDC_SCOPE_CLAIM=scope
+                          the claims holding the organization's API ID and the scopes.
+BILLING_REPORTS_OIDC_CLOCK_SKEW_SECONDS=60
+                          the clock skew tolerated on ``exp``/``nbf`` (at most 60).
 """
 
 from __future__ import annotations
@@ -49,6 +60,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 _TRUE = {"1", "true", "yes", "on"}
 DEFAULT_AUTO_SUBMIT_INTERVAL = 300.0
@@ -81,6 +93,12 @@ class Settings:
     metrics_token: str = ""
     metrics_allowed_networks: tuple[Network, ...] = field(default=LOOPBACK)
     log_format: str = "text"
+    # OpenID Connect (docs/contract.md §14): off unless an issuer and an audience are set.
+    oidc_issuer: str = ""
+    oidc_audience: str = ""
+    oidc_org_claim: str = "billing_org"
+    oidc_scope_claim: str = "scope"
+    oidc_clock_skew_seconds: float = 60.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -99,7 +117,22 @@ class Settings:
             metrics_token=os.environ.get("BILLING_REPORTS_METRICS_TOKEN", "").strip(),
             metrics_allowed_networks=_networks("BILLING_REPORTS_METRICS_ALLOWED_NETWORKS"),
             log_format=_choice("BILLING_REPORTS_LOG_FORMAT", LOG_FORMATS),
+            **_oidc(),
         )
+
+
+def _oidc() -> dict[str, Any]:
+    issuer = os.environ.get("BILLING_REPORTS_OIDC_ISSUER", "").strip()
+    audience = os.environ.get("BILLING_REPORTS_OIDC_AUDIENCE", "").strip()
+    if bool(issuer) != bool(audience):
+        raise ValueError("BILLING_REPORTS_OIDC_ISSUER and BILLING_REPORTS_OIDC_AUDIENCE go together: both or neither")
+    return {
+        "oidc_issuer": issuer,
+        "oidc_audience": audience,
+        "oidc_org_claim": os.environ.get("BILLING_REPORTS_OIDC_ORG_CLAIM", "").strip() or "billing_org",
+        "oidc_scope_claim": os.environ.get("BILLING_REPORTS_OIDC_SCOPE_CLAIM", "").strip() or "scope",
+        "oidc_clock_skew_seconds": min(_seconds("BILLING_REPORTS_OIDC_CLOCK_SKEW_SECONDS", 60.0), 60.0),
+    }
 
 
 def _origins() -> tuple[str, ...]:

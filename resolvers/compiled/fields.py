@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from resolvers import queries
+from resolvers import queries, token_mutations
 from resolvers.node import NODE_TYPES, visible_node
 from resolvers.settings_mutations import partner_settings_view
 from schema import ids
@@ -143,6 +143,13 @@ async def _partner_settings(
     request: Request, sources: Sequence[Any], args: dict[str, Any], selected: Selected
 ) -> list[Any]:
     return [await partner_settings_view(request.actor, args.get("partnerId"))]
+
+
+async def _api_tokens(
+    request: Request, sources: Sequence[Any], args: dict[str, Any], selected: Selected
+) -> list[PageSource]:
+    page = await token_mutations.api_token_page(request.actor, args.get("first"), args.get("after"))
+    return [PageSource(page, args.get("after"), token_mutations.api_token_cursor)]
 
 
 async def _viewer_organization(
@@ -275,6 +282,7 @@ def _principal(event: EventView, request: Request) -> ActorView | None:
 _line_connection, _line_edge = _connection(line_cursor)
 _report_connection, _report_edge = _connection(queries.report_cursor)
 _period_connection, _period_edge = _connection(queries.period_cursor)
+_api_token_connection, _api_token_edge = _connection(token_mutations.api_token_cursor)
 
 FIELDS: dict[str, dict[str, Source]] = {
     "Query": {
@@ -284,6 +292,7 @@ FIELDS: dict[str, dict[str, Source]] = {
         "report": Fetch(_report),
         "node": Fetch(_node),
         "partnerSettings": Fetch(_partner_settings),
+        "apiTokens": Fetch(_api_tokens),
     },
     "Viewer": {
         "name": "principal_name",
@@ -390,6 +399,17 @@ FIELDS: dict[str, dict[str, Source]] = {
         "requirePurchaseOrder": "require_purchase_order",
         "correctionWindowDays": "correction_window_days",
     },
+    "ApiToken": {
+        "id": GlobalId("ApiToken"),
+        "name": "name",
+        "scopes": lambda token, _: list(token.scopes),
+        "createdAt": "created_at",
+        "expiresAt": "expires_at",
+        "lastUsedAt": "last_used_at",
+        "revokedAt": "revoked_at",
+    },
+    "ApiTokenConnection": _api_token_connection,
+    "ApiTokenEdge": _api_token_edge,
     "LineItemConnection": _line_connection,
     "LineItemEdge": _line_edge,
     "BillingReportConnection": _report_connection,

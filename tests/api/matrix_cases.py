@@ -10,6 +10,11 @@ Every caller looks at Alpha MSP's report (Tier 2 ``tier2_a1`` under North Distri
     only_<scope>    a token with that one scope, of the tier the scope is meant for, of
                     the organization that would use it on Alpha's report
     anonymous       no token at all
+
+and ``PEOPLE``: persons signed in at the identity provider (docs/contract.md §14), each
+the counterpart of one caller above — the same organization and scopes, through an OpenID
+Connect access token of ``tests.identity_provider``'s stand-in issuer — whose outcome must
+be that caller's everywhere (``people``; ``with_people`` extends a table's row to them).
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from models import BillingPeriod, BillingReport, Correction, DailyUsage, HistoryEntry, LineItem, Organization
+from schema import ids
+from tests.identity_provider import StandInIssuer
 from tests.world import World
 from vocabulary.enums import Scope
 from workflow.access import tokens
@@ -67,6 +74,34 @@ async def callers(world: World) -> dict[str, Caller]:
     found["anonymous"] = Caller("anonymous", None)
     assert set(found) == set(CALLERS)
     return found
+
+
+# person -> (the caller whose outcomes are theirs, the scope claim the issuer gives them).
+# The first three ask for every scope: what their tier lacks is dropped (never granted).
+_EVERY_SCOPE = "openid " + " ".join(scope.value for scope in Scope)
+PEOPLE = {
+    "person_platform": ("platform", _EVERY_SCOPE),
+    "person_parent_t1": ("parent_t1", _EVERY_SCOPE),
+    "person_owner_t2": ("owner_t2", _EVERY_SCOPE),
+    "person_only_read": ("only_read", "reports:read"),
+}
+EVERYONE = [*CALLERS, *PEOPLE]
+
+
+def people(world: World, issuer: StandInIssuer) -> dict[str, Caller]:
+    """An access token of the stand-in issuer for every person of ``PEOPLE``."""
+    found = {}
+    for name, (counterpart, scope) in PEOPLE.items():
+        party = _PARTIES.get(counterpart) or _SINGLE_SCOPE[counterpart][0]
+        organization = ids.encode(ids.ORGANIZATION, getattr(world, party).organization.id)
+        found[name] = Caller(name, issuer.token(organization, sub=name, name=name.replace("_", " "), scope=scope))
+    return found
+
+
+def with_people(row: tuple) -> dict[str, object]:
+    """A table's row as {caller: outcome}, each person given its counterpart's outcome."""
+    expected = dict(zip(CALLERS, row, strict=True))
+    return {**expected, **{name: expected[counterpart] for name, (counterpart, _) in PEOPLE.items()}}
 
 
 async def fingerprint() -> tuple:

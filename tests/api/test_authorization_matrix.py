@@ -20,25 +20,41 @@ changes something, and the report is put back in its starting status for the nex
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
 import pytest
+import pytest_asyncio
+from tortoise.context import TortoiseContext
 
 from models import BillingReport, Correction, HistoryEntry, LineItem
 from schema import ids
+from server.app import create_app
+from server.settings import Settings
 from tests.api import operations as op
 from tests.api.client import codes, post
 from tests.api.dashboards import Dashboard, error_codes
-from tests.api.matrix_cases import CALLERS, Caller, callers, fingerprint
+from tests.api.matrix_cases import CALLERS, EVERYONE, Caller, callers, fingerprint, people, with_people
 from tests.api.served import ServedApp, served_app  # noqa: F401 - the fixture
 from tests.api.steps import detail, given_generated_reports, mutate, pk, report_id_of
+from tests.identity_provider import AUDIENCE, StandInIssuer, issuer  # noqa: F401 - the fixture
 from tests.world import PERIOD, World
 from vocabulary.enums import CorrectionStatus, ReportStatus
 from workflow.usage.record import UsageRecord
 
 F, NF = "FORBIDDEN", "NOT_FOUND"
+
+
+@pytest_asyncio.fixture
+async def api(db: TortoiseContext, issuer: StandInIssuer) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with the stand-in identity provider configured: API tokens and people alike."""
+    settings = Settings(debug=False, oidc_issuer=issuer.issuer, oidc_audience=AUDIENCE)
+    app = create_app(settings=settings, register_orm=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://billing.test") as client:
+        yield client
+
+
 FH, NFH = "FORBIDDEN/hidden", "NOT_FOUND/hidden"
 
 # ---------------------------------------------------------------- queries
@@ -192,7 +208,7 @@ async def top_level_refusal(response: httpx.Response) -> Any:
 
 @pytest.mark.parametrize("operation", table_cases(QUERIES))
 async def test_every_caller_reads_exactly_what_the_query_table_says(
-    api: httpx.AsyncClient, world: World, operation: str
+    api: httpx.AsyncClient, world: World, issuer: StandInIssuer, operation: str
 ) -> None:
     report_id = await alpha_report_id(api, world)
     alpha_org_id = ids.encode(ids.ORGANIZATION, world.tier2_a1.organization.id)
@@ -243,15 +259,15 @@ async def test_every_caller_reads_exactly_what_the_query_table_says(
         ),
     }
     query, variables, outcome_of = asked[operation]
-    everyone = await callers(world)
+    everyone = await callers(world) | people(world, issuer)
 
     got = {}
-    for name in CALLERS:
+    for name in EVERYONE:
         response = await post(api, everyone[name].token, query, variables)
         refusal = await top_level_refusal(response)
         got[name] = refusal if refusal is not None else outcome_of(response.json()["data"])
 
-    assert got == dict(zip(CALLERS, QUERIES[operation], strict=True))
+    assert got == with_people(QUERIES[operation])
 
 
 # ---------------------------------------------------------------- the mutation matrix
@@ -384,17 +400,16 @@ async def given_alpha_ready_for(api: httpx.AsyncClient, world: World, operation:
 
 @pytest.mark.parametrize("operation", table_cases(MUTATIONS))
 async def test_every_caller_may_change_exactly_what_the_mutation_table_says(
-    api: httpx.AsyncClient, world: World, operation: str
+    api: httpx.AsyncClient, world: World, issuer: StandInIssuer, operation: str
 ) -> None:
     report_id = await given_alpha_ready_for(api, world, operation)
-    everyone = await callers(world)
+    everyone = await callers(world) | people(world, issuer)
 
-    got, expected = {}, {}
-    for n, name in enumerate(CALLERS):
+    got = {}
+    for n, name in enumerate(EVERYONE):
         got[name] = await mutation_case(api, world, operation, everyone[name], n, report_id)
-        expected[name] = MUTATIONS[operation][n]
 
-    assert got == expected
+    assert got == with_people(MUTATIONS[operation])
 
 
 # ---------------------------------------------------------------- the CSV exports
@@ -402,7 +417,7 @@ async def test_every_caller_may_change_exactly_what_the_mutation_table_says(
 
 @pytest.mark.parametrize("export", table_cases(EXPORTS))
 async def test_every_caller_exports_exactly_what_the_export_table_says(
-    api: httpx.AsyncClient, world: World, export: str
+    api: httpx.AsyncClient, world: World, issuer: StandInIssuer, export: str
 ) -> None:
     report_id = await alpha_report_id(api, world)
     alpha_org_id = ids.encode(ids.ORGANIZATION, world.tier2_a1.organization.id)
@@ -410,10 +425,10 @@ async def test_every_caller_exports_exactly_what_the_export_table_says(
         "report.csv": f"/exports/reports/{report_id}.csv",
         "period.csv?partner": f"/exports/periods/{PERIOD}.csv?partnerId={alpha_org_id}",
     }[export]
-    everyone = await callers(world)
+    everyone = await callers(world) | people(world, issuer)
 
     got = {}
-    for name in CALLERS:
+    for name in EVERYONE:
         token = everyone[name].token
         response = await api.get(url, headers={} if token is None else {"Authorization": f"Bearer {token}"})
         got[name] = response.status_code
@@ -424,7 +439,7 @@ async def test_every_caller_exports_exactly_what_the_export_table_says(
             expected_code = {401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND"}[response.status_code]
             assert codes(response.json()["errors"]) == [expected_code], (name, response.text)
 
-    assert got == dict(zip(CALLERS, EXPORTS[export], strict=True))
+    assert got == with_people(EXPORTS[export])
 
 
 # ---------------------------------------------------------------- IDs of the wrong type

@@ -11,6 +11,7 @@ scale.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest_asyncio
@@ -320,3 +321,45 @@ REQUEST_CORRECTION_WITH_ID = (
 APPROVE_CORRECTION = (
     "mutation A($input: ApproveCorrectionInput!) { approveCorrection(input: $input) { errors { code message } } }"
 )
+
+
+API_TOKENS = """
+query Tokens($first: Int, $after: String) {
+  viewer { name scopes }
+  apiTokens(first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor node { id name scopes createdAt expiresAt lastUsedAt revokedAt } }
+    ...More
+  }
+}
+fragment More on ApiTokenConnection { mine: edges { node { theName: name } } }
+"""
+
+
+async def test_the_api_tokens_read_the_same_on_both_paths(apps: Apps, db: TortoiseContext) -> None:
+    """A page, the next page, a revoked and an expiring token, a bad cursor, a caller without tokens:manage."""
+    world = await build_world()
+    alpha = world.tier2_a1
+    expiring = await tokens.issue_token(alpha.organization, "expiring", [Scope.REPORTS_READ], datetime.now(UTC))
+    revoked = await tokens.issue_token(alpha.organization, "revoked", [Scope.REPORTS_READ])
+    await tokens.revoke_token(revoked.token)
+    await tokens.issue_token(alpha.organization, "third", [Scope.REPORTS_READ, Scope.TOKENS_MANAGE])
+    assert expiring.token_id
+    first_page = (await post(apps.direct, alpha.token, API_TOKENS, {"first": 2})).json()["data"]
+    cursor = first_page["apiTokens"]["pageInfo"]["endCursor"]
+    cases = [
+        (alpha.token, {"first": 2}),
+        (alpha.token, {"first": 2, "after": cursor}),
+        (alpha.token, {}),
+        (alpha.token, {"after": "not a cursor"}),
+        (alpha.token, {"first": 0}),
+        (world.platform.token, {}),  # no tokens:manage: FORBIDDEN
+        (world.tier1_b.token, {}),
+    ]
+    for token, variables in cases:
+        apps.answered.clear()
+        mine = await post(apps.direct, token, API_TOKENS, variables)
+        theirs = await post(apps.general, token, API_TOKENS, variables)
+        assert (mine.status_code, mine.content) == (theirs.status_code, theirs.content), variables
+        assert apps.answered == [True], variables
+    assert len(first_page["apiTokens"]["edges"]) == 2 and first_page["apiTokens"]["totalCount"] == 4

@@ -21,3 +21,22 @@ def beyond_tier(tier: Tier, scopes: Iterable[Scope]) -> list[Scope]:
     """The scopes among ``scopes`` that a token of ``tier`` may not carry (empty: all fine)."""
     allowed = scopes_of_tier(tier)
     return [scope for scope in scopes if scope not in allowed]
+
+
+def beyond_caller(own: Iterable[Scope], scopes: Iterable[Scope]) -> list[Scope]:
+    """The scopes among ``scopes`` that a token made by a caller holding ``own`` may not carry.
+
+    A token managed by its owners (``tokens:manage``, docs/contract.md §14) is never wider
+    than the token that made it (which is itself within its tier).
+    """
+    held = set(own)
+    return [scope for scope in scopes if scope not in held]
+
+
+MIN_TOKEN_DAYS = 1
+MAX_TOKEN_DAYS = 365
+
+
+def valid_token_days(days: int) -> bool:
+    """How long a self-service token may live: 1 to 365 days."""
+    return MIN_TOKEN_DAYS <= days <= MAX_TOKEN_DAYS

@@ -206,3 +206,16 @@ class CorrectionView:
     reviewed_at: datetime | None
     reviewed_by: ActorView | None
     review_comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiTokenView:
+    """An API token as its organization's ``tokens:manage`` callers see it (never the token itself)."""
+
+    id: int
+    name: str
+    scopes: tuple[str, ...]
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
