@@ -15,10 +15,12 @@ from schema.context import LinePageKey
 from workflow.core.actors import Actor
 from workflow.reads import contents as report_contents
 from workflow.reads import corrections as report_corrections
+from workflow.reads import evidence as line_evidence
 from workflow.reads import reports as reads
 from workflow.reads.views import (
     CorrectionView,
     EventView,
+    EvidenceView,
     LineFilter,
     LineView,
     OrganizationView,
@@ -39,6 +41,8 @@ class Loaders:
         self.histories = DataLoader(self._load_histories)
         self.corrections = DataLoader(self._load_corrections)
         self._deadline_days: int | None = None
+        self._evidence = DataLoader(self._load_evidence)
+        self._lines: dict[int, LineView] = {}
 
     async def _load_reports(self, report_ids: list[int]) -> list[ReportView | None]:
         found = await reads.visible_reports_by_id(self.actor, report_ids)
@@ -67,6 +71,15 @@ class Loaders:
     async def _load_corrections(self, report_ids: list[int]) -> list[list[CorrectionView]]:
         found = await report_corrections.corrections_by_report(report_ids)
         return [found[rid] for rid in report_ids]
+
+    async def evidence(self, line: LineView) -> EvidenceView:
+        """A line's evidence; the lines of a page (of every report asked) load in one query."""
+        self._lines[line.id] = line
+        return await self._evidence.load(line.id)
+
+    async def _load_evidence(self, line_ids: list[int]) -> list[EvidenceView]:
+        found = await line_evidence.evidence_of_lines([self._lines[line_id] for line_id in line_ids])
+        return [found[line_id] for line_id in line_ids]
 
     async def deadline_days(self) -> int:
         if self._deadline_days is None:

@@ -24,6 +24,7 @@ from workflow.core.actors import Actor
 from workflow.reads.views import (
     CorrectionView,
     EventView,
+    EvidenceView,
     LineFilter,
     LineView,
     OrganizationView,
@@ -46,6 +47,8 @@ class Loaders(Protocol):
     corrections: DataLoader[int, list[CorrectionView]]
 
     async def deadline_days(self) -> int: ...
+
+    async def evidence(self, line: LineView) -> EvidenceView: ...
 
     async def organization(self, organization_id: int) -> OrganizationView | None: ...
 

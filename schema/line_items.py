@@ -8,10 +8,28 @@ import strawberry
 
 from schema import ids
 from schema.channel import Customer, Solution
-from schema.enums import AdjustmentReason
+from schema.context import Context
+from schema.enums import AdjustmentReason, AggregationRule
 from schema.node import Node
 from workflow.core.credits import format_credits
-from workflow.reads.views import LineView
+from workflow.reads.views import DailyUsageView, LineView
+
+
+@strawberry.type(description="One day's usage record of a line's customer and solution.")
+class DailyUsage:
+    day: date
+    provisioned_units: int
+    used_units: int
+    allocated_credits: str = strawberry.field(description='A decimal with 4 places, e.g. "12.5000".')
+
+    @classmethod
+    def from_view(cls, view: DailyUsageView) -> DailyUsage:
+        return cls(
+            day=view.day,
+            provisioned_units=view.provisioned_units,
+            used_units=view.used_units,
+            allocated_credits=format_credits(view.credits_e4),
+        )
 
 
 @strawberry.type(description="One customer's use of one solution in a report.")
@@ -32,6 +50,26 @@ class LineItem(Node):
     reference_day: date | None = strawberry.field(
         description="The day whose figures the line shows; null for DAILY_SUM solutions (period sums)."
     )
+    view: strawberry.Private[LineView]
+
+    @strawberry.field(description="The period's usage records of the line's customer and solution, oldest day first.")
+    async def daily_usage(self, info: strawberry.Info[Context, None]) -> list[DailyUsage]:
+        evidence = await info.context.loaders.evidence(self.view)
+        return [DailyUsage.from_view(day) for day in evidence.daily_usage]
+
+    @strawberry.field(description="The rule that chose the line's figures.")
+    async def aggregation_rule(self, info: strawberry.Info[Context, None]) -> AggregationRule:
+        return (await info.context.loaders.evidence(self.view)).aggregation_rule
+
+    @strawberry.field(description="One sentence saying how the rule chose the figures from dailyUsage.")
+    async def explanation(self, info: strawberry.Info[Context, None]) -> str:
+        return (await info.context.loaders.evidence(self.view)).explanation
+
+    @strawberry.field(
+        description="True when the usage recorded now would give the line other figures than it shows (late usage)."
+    )
+    async def usage_changed(self, info: strawberry.Info[Context, None]) -> bool:
+        return (await info.context.loaders.evidence(self.view)).usage_changed
 
     @classmethod
     def from_view(cls, view: LineView) -> LineItem:
@@ -54,4 +92,5 @@ class LineItem(Node):
             comment=view.comment,
             adjustment_reason=view.adjustment_reason,
             reference_day=view.reference_day,
+            view=view,
         )

@@ -41,14 +41,15 @@ from workflow.core.machine import available_actions
 from workflow.core.periods import Month
 from workflow.reads import contents as report_contents
 from workflow.reads import corrections as report_corrections
+from workflow.reads import evidence as line_evidence
 from workflow.reads import reports as reads
-from workflow.reads.views import ActorView, EventView, LineView, Page, PeriodView, ReportView, Totals
+from workflow.reads.views import ActorView, EventView, EvidenceView, LineView, Page, PeriodView, ReportView, Totals
 
 
 class Request:
     """One request on the compiled path: the caller, and what its fetches read."""
 
-    __slots__ = ("actions", "actor", "fetched", "known_reports", "known_totals", "now", "variables")
+    __slots__ = ("actions", "actor", "evidence", "fetched", "known_reports", "known_totals", "now", "variables")
 
     def __init__(self, actor: Actor, variables: Any) -> None:
         self.actor = actor
@@ -61,6 +62,9 @@ class Request:
         # availableActions by what they depend on (status, ownership, corrections): a list repeats them.
         self.actions: dict[tuple[Any, ...], list[Any]] = {}
         self.now = datetime.now(UTC)  # the instant the request's correction windows are read at
+        # Lines' evidence by line id: read once for all the lines of a position, whichever of
+        # its four fields the document selects.
+        self.evidence: dict[int, EvidenceView] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +227,22 @@ async def _period_deadlines(
     return [period_deadline(Month.of(p.starts_on), days) for p in sources]
 
 
+async def _evidence(request: Request, lines: Sequence[LineView]) -> list[EvidenceView]:
+    unknown = [line for line in lines if line.id not in request.evidence]
+    if unknown:
+        request.evidence.update(await line_evidence.evidence_of_lines(unknown))
+    return [request.evidence[line.id] for line in lines]
+
+
+def _evidence_field(attribute: str) -> Fetch:
+    async def read(
+        request: Request, sources: Sequence[LineView], args: dict[str, Any], selected: Selected
+    ) -> list[Any]:
+        return [getattr(found, attribute) for found in await _evidence(request, sources)]
+
+    return Fetch(read)
+
+
 # --- the table ------------------------------------------------------------------------
 
 
@@ -347,6 +367,16 @@ FIELDS: dict[str, dict[str, Source]] = {
         "comment": "comment",
         "referenceDay": "reference_day",
         "adjustmentReason": "adjustment_reason",
+        "dailyUsage": _evidence_field("daily_usage"),
+        "aggregationRule": _evidence_field("aggregation_rule"),
+        "explanation": _evidence_field("explanation"),
+        "usageChanged": _evidence_field("usage_changed"),
+    },
+    "DailyUsage": {
+        "day": "day",
+        "provisionedUnits": "provisioned_units",
+        "usedUnits": "used_units",
+        "allocatedCredits": lambda day, _: format_credits(day.credits_e4),
     },
     "ReportEvent": {
         "id": GlobalId("ReportEvent"),

@@ -123,6 +123,24 @@ class LineView:
 
 
 @dataclass(frozen=True, slots=True)
+class DailyUsageView:
+    day: date
+    provisioned_units: int
+    used_units: int
+    credits_e4: int
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceView:
+    """Why a line's figures are what they are (docs/contract.md §12)."""
+
+    daily_usage: list[DailyUsageView]  # oldest day first
+    aggregation_rule: AggregationRule
+    explanation: str
+    usage_changed: bool  # the usage recorded now would give other figures
+
+
+@dataclass(frozen=True, slots=True)
 class LineFilter:
     """Narrows a report's lines; every given condition must hold.
 
