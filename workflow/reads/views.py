@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
-from vocabulary.enums import AdjustmentReason, AggregationRule, CorrectionStatus, ReportEventAction, ReportStatus, Tier
+from vocabulary.enums import (
+    AdjustmentReason,
+    AggregationRule,
+    CorrectionStatus,
+    ReportEventAction,
+    ReportStatus,
+    Tier,
+    WebhookDeliveryStatus,
+)
 from workflow.core.actors import ReportOwnership
 from workflow.core.corrections import DEFAULT_CORRECTION_WINDOW_DAYS, CorrectionState
 
@@ -224,3 +232,35 @@ class CorrectionView:
     reviewed_at: datetime | None
     reviewed_by: ActorView | None
     review_comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookEndpointView:
+    id: int
+    organization_id: int
+    url: str
+    event_types: list[ReportEventAction]  # empty: every action
+    description: str
+    enabled: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookAttemptView:
+    attempted_at: datetime
+    response_status: int | None
+    duration_ms: int
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookDeliveryView:
+    id: int
+    endpoint_id: int
+    message_id: str  # the webhook-id header
+    event_type: str  # the body's type: "report.approved", "ping"
+    entry_id: int | None  # the history entry (None: a ping)
+    status: WebhookDeliveryStatus
+    next_attempt_at: datetime | None
+    created_at: datetime
+    attempts: list[WebhookAttemptView] = field(default_factory=list)
