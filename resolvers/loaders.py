@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from strawberry.dataloader import DataLoader
 
-from schema.context import LinePageKey
+from schema.context import DeliveryPageKey, LinePageKey
+from vocabulary.enums import WebhookDeliveryStatus
 from workflow.core.actors import Actor
 from workflow.reads import contents as report_contents
 from workflow.reads import corrections as report_corrections
@@ -27,7 +28,9 @@ from workflow.reads.views import (
     Page,
     ReportView,
     Totals,
+    WebhookDeliveryView,
 )
+from workflow.webhooks import reads as webhook_reads
 
 
 class Loaders:
@@ -41,6 +44,8 @@ class Loaders:
         self.histories = DataLoader(self._load_histories)
         self.corrections = DataLoader(self._load_corrections)
         self._deadline_days: int | None = None
+        self.events = DataLoader(self._load_events)
+        self.delivery_pages = DataLoader(self._load_delivery_pages)
         self._evidence = DataLoader(self._load_evidence)
         self._lines: dict[int, LineView] = {}
 
@@ -80,6 +85,21 @@ class Loaders:
     async def _load_evidence(self, line_ids: list[int]) -> list[EvidenceView]:
         found = await line_evidence.evidence_of_lines([self._lines[line_id] for line_id in line_ids])
         return [found[line_id] for line_id in line_ids]
+
+    async def _load_events(self, entry_ids: list[int]) -> list[EventView | None]:
+        found = await report_contents.events_by_id(entry_ids)
+        return [found.get(entry_id) for entry_id in entry_ids]
+
+    async def _load_delivery_pages(self, keys: list[DeliveryPageKey]) -> list[Page[WebhookDeliveryView]]:
+        groups: dict[tuple[int, int | None, WebhookDeliveryStatus | None], list[int]] = {}
+        for endpoint_id, first, after, status in keys:
+            groups.setdefault((first, after, status), []).append(endpoint_id)
+        pages: dict[DeliveryPageKey, Page[WebhookDeliveryView]] = {}
+        for (first, after, status), endpoint_ids in groups.items():
+            found = await webhook_reads.delivery_pages(endpoint_ids, first, after, status)
+            for endpoint_id, page in found.items():
+                pages[(endpoint_id, first, after, status)] = page
+        return [pages[key] for key in keys]
 
     async def deadline_days(self) -> int:
         if self._deadline_days is None:

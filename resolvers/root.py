@@ -30,6 +30,7 @@ from resolvers import (
     report_mutations,
     settings_mutations,
     subscriptions,
+    webhook_mutations,
 )
 from resolvers.compiled import CompiledQueries
 from resolvers.event_sharing import SharedEventExecution
@@ -57,6 +58,13 @@ from schema.reports import BillingReport
 from schema.settings import PartnerSettings, UpdatePartnerSettingsPayload
 from schema.validation import LimitedValidation
 from schema.viewer import Viewer
+from schema.webhooks import (
+    DeleteWebhookEndpointPayload,
+    WebhookDeliveryPayload,
+    WebhookEndpoint,
+    WebhookEndpointPayload,
+    WebhookSecretPayload,
+)
 
 # Tokens are refused while parsing; depth, aliases, fields after fragment expansion and
 # list inputs before validation (schema.document_limits, schema.validation; docs/api.md, Limits).
@@ -79,6 +87,10 @@ class Query:
         resolver=settings_mutations.partner_settings,
         description="A Tier 1 partner's deadline window, auto-approval, purchase orders and correction window "
         "(default: the caller's channel).",
+    )
+    webhook_endpoints: Connection[WebhookEndpoint] = strawberry.field(
+        resolver=webhook_mutations.webhook_endpoints,
+        description="The caller's organization's webhook endpoints, oldest first (webhooks:manage).",
     )
 
 
@@ -126,6 +138,30 @@ class Mutation:
     update_partner_settings: UpdatePartnerSettingsPayload = strawberry.mutation(
         resolver=settings_mutations.update_partner_settings,
         description="Tier 1 (reports:review): its deadline window and auto-approval for its partners' reports.",
+    )
+    create_webhook_endpoint: WebhookSecretPayload = strawberry.mutation(
+        resolver=webhook_mutations.create_webhook_endpoint,
+        description="webhooks:manage: a new endpoint of the caller's organization and its secret (shown once).",
+    )
+    update_webhook_endpoint: WebhookEndpointPayload = strawberry.mutation(
+        resolver=webhook_mutations.update_webhook_endpoint,
+        description="webhooks:manage: change the fields given (enabled: true sends again to a disabled one).",
+    )
+    delete_webhook_endpoint: DeleteWebhookEndpointPayload = strawberry.mutation(
+        resolver=webhook_mutations.delete_webhook_endpoint,
+        description="webhooks:manage: remove an endpoint and its deliveries.",
+    )
+    rotate_webhook_secret: WebhookSecretPayload = strawberry.mutation(
+        resolver=webhook_mutations.rotate_webhook_secret,
+        description="webhooks:manage: a new secret (shown once); the old one signs beside it for 24 hours.",
+    )
+    send_test_webhook: WebhookDeliveryPayload = strawberry.mutation(
+        resolver=webhook_mutations.send_test_webhook,
+        description='webhooks:manage: send {"type": "ping"} to an endpoint, as a delivery.',
+    )
+    redeliver_webhook: WebhookDeliveryPayload = strawberry.mutation(
+        resolver=webhook_mutations.redeliver_webhook,
+        description="webhooks:manage: send a delivery again, as a new delivery with the same webhook-id.",
     )
 
 

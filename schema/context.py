@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from strawberry.dataloader import DataLoader
 
-from vocabulary.enums import Scope
+from vocabulary.enums import Scope, WebhookDeliveryStatus
 from workflow.core.actors import Actor
 from workflow.reads.views import (
     CorrectionView,
@@ -31,10 +31,13 @@ from workflow.reads.views import (
     Page,
     ReportView,
     Totals,
+    WebhookDeliveryView,
 )
 
 # A line page is asked for with (report id, page size, after line id, filter).
 LinePageKey = tuple[int, int, int | None, LineFilter]
+# A delivery page with (endpoint id, page size, after delivery id, status).
+DeliveryPageKey = tuple[int, int, int | None, WebhookDeliveryStatus | None]
 
 
 class Loaders(Protocol):
@@ -45,6 +48,8 @@ class Loaders(Protocol):
     totals: DataLoader[int, Totals]
     histories: DataLoader[int, list[EventView]]
     corrections: DataLoader[int, list[CorrectionView]]
+    events: DataLoader[int, EventView | None]  # by history entry id (a webhook delivery's event)
+    delivery_pages: DataLoader[DeliveryPageKey, Page[WebhookDeliveryView]]
 
     async def deadline_days(self) -> int: ...
 

@@ -25,3 +25,9 @@ def ensure_reports_read(actor: Actor) -> None:
 
 def require_reports_read(info: strawberry.Info[Context, None]) -> None:
     ensure_reports_read(info.context.actor)
+
+
+def ensure_webhooks_manage(actor: Actor) -> None:
+    """Listing webhook endpoints and deliveries needs ``webhooks:manage`` (docs/contract.md §13)."""
+    if actor.organization_id is None or not actor.has(Scope.WEBHOOKS_MANAGE):
+        raise ApiError(ErrorCode.FORBIDDEN, "managing webhooks needs the webhooks:manage scope")

@@ -16,7 +16,8 @@ database failed; 503 ``SHUTTING_DOWN`` for a request the shutdown cut off: one l
 The GraphQL view has the per-request time limit.
 
 The lifespan also runs the deadline sweep every AUTO_SUBMIT_INTERVAL_SECONDS
-(server.deadline_job; off when 0).
+(server.deadline_job; off when 0), and this process's webhook dispatcher
+(server.webhook_job; BILLING_REPORTS_WEBHOOKS_DISPATCH=0 turns it off).
 
 Each worker keeps authenticated tokens for BILLING_REPORTS_TOKEN_CACHE_SECONDS
 (``workflow.access.token_cache``); the lifespan's ``live_events`` feeds it the token
@@ -52,6 +53,7 @@ from server.idempotency import HEADER as IDEMPOTENCY_KEY
 from server.idempotency import REPLAYED_HEADER
 from server.limits import REQUEST_ID_HEADER, RequestIds, log_request_ids
 from server.settings import Settings
+from server.webhook_job import webhook_dispatcher
 from workflow.access.token_cache import TokenCache
 
 
@@ -78,13 +80,18 @@ def create_app(db_url: str | None = None, *, settings: Settings | None = None, r
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if not register_orm:
-            async with live_events(events, revocations), deadline_sweeps(settings.auto_submit_interval_seconds):
+            async with (
+                live_events(events, revocations),
+                deadline_sweeps(settings.auto_submit_interval_seconds),
+                webhook_dispatcher(settings.dispatch_webhooks),
+            ):
                 yield
             return
         async with (
             RegisterTortoise(app, config=tortoise_config(db_url), generate_schemas=False, _enable_global_fallback=True),
             live_events(events, revocations),
             deadline_sweeps(settings.auto_submit_interval_seconds),
+            webhook_dispatcher(settings.dispatch_webhooks),
         ):
             yield
 

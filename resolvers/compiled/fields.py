@@ -28,12 +28,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from resolvers import queries
+from resolvers import queries, webhook_mutations
 from resolvers.node import NODE_TYPES, visible_node
 from resolvers.settings_mutations import partner_settings_view
 from schema import ids
 from schema.permissions import ensure_reports_read
 from schema.reports import line_cursor, line_page_arguments
+from schema.webhooks import delivery_cursor, delivery_page_arguments, endpoint_cursor
 from workflow.core.actors import Actor
 from workflow.core.credits import format_credits
 from workflow.core.deadlines import period_deadline
@@ -44,6 +45,7 @@ from workflow.reads import corrections as report_corrections
 from workflow.reads import evidence as line_evidence
 from workflow.reads import reports as reads
 from workflow.reads.views import ActorView, EventView, EvidenceView, LineView, Page, PeriodView, ReportView, Totals
+from workflow.webhooks import reads as webhook_reads
 
 
 class Request:
@@ -156,6 +158,29 @@ async def _viewer_organization(
     if view is None:  # a principal always sees its own organization (schema.viewer)
         raise LookupError("the caller's organization is missing")
     return [view for _ in sources]
+
+
+async def _webhook_endpoints(
+    request: Request, sources: Sequence[Any], args: dict[str, Any], selected: Selected
+) -> list[PageSource]:
+    page = await webhook_mutations.endpoint_page(request.actor, args.get("first"), args.get("after"))
+    return [PageSource(page, args.get("after"), endpoint_cursor)]
+
+
+async def _webhook_deliveries(
+    request: Request, sources: Sequence[Any], args: dict[str, Any], selected: Selected
+) -> list[PageSource]:
+    size, after_id = delivery_page_arguments(args.get("first"), args.get("after"))
+    pages = await webhook_reads.delivery_pages([e.id for e in sources], size, after_id, args.get("status"))
+    return [PageSource(pages[e.id], args.get("after"), delivery_cursor) for e in sources]
+
+
+async def _delivery_events(
+    request: Request, sources: Sequence[Any], args: dict[str, Any], selected: Selected
+) -> list[EventView | None]:
+    entry_ids = [d.entry_id for d in sources if d.entry_id is not None]
+    found = await report_contents.events_by_id(entry_ids) if entry_ids else {}
+    return [None if d.entry_id is None else found.get(d.entry_id) for d in sources]
 
 
 # --- fetches: what hangs off a report ---------------------------------------------
@@ -295,6 +320,8 @@ def _principal(event: EventView, request: Request) -> ActorView | None:
 _line_connection, _line_edge = _connection(line_cursor)
 _report_connection, _report_edge = _connection(queries.report_cursor)
 _period_connection, _period_edge = _connection(queries.period_cursor)
+_webhook_endpoint_connection, _webhook_endpoint_edge = _connection(endpoint_cursor)
+_webhook_delivery_connection, _webhook_delivery_edge = _connection(delivery_cursor)
 
 FIELDS: dict[str, dict[str, Source]] = {
     "Query": {
@@ -304,7 +331,35 @@ FIELDS: dict[str, dict[str, Source]] = {
         "report": Fetch(_report),
         "node": Fetch(_node),
         "partnerSettings": Fetch(_partner_settings),
+        "webhookEndpoints": Fetch(_webhook_endpoints),
     },
+    "WebhookEndpoint": {
+        "id": GlobalId("WebhookEndpoint"),
+        "url": "url",
+        "eventTypes": "event_types",
+        "description": "description",
+        "enabled": "enabled",
+        "createdAt": "created_at",
+        "deliveries": Fetch(_webhook_deliveries),
+    },
+    "WebhookDelivery": {
+        "id": GlobalId("WebhookDelivery"),
+        "eventType": "event_type",
+        "event": Fetch(_delivery_events),
+        "status": "status",
+        "attempts": "attempts",
+        "nextAttemptAt": "next_attempt_at",
+    },
+    "WebhookAttempt": {
+        "attemptedAt": "attempted_at",
+        "responseStatus": "response_status",
+        "durationMs": "duration_ms",
+        "error": "error",
+    },
+    "WebhookEndpointConnection": _webhook_endpoint_connection,
+    "WebhookEndpointEdge": _webhook_endpoint_edge,
+    "WebhookDeliveryConnection": _webhook_delivery_connection,
+    "WebhookDeliveryEdge": _webhook_delivery_edge,
     "Viewer": {
         "name": "principal_name",
         "scopes": lambda actor, _: queries.viewer_scopes(actor),

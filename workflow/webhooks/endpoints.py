@@ -31,6 +31,8 @@ from workflow.database.unit_of_work import unit_of_work
 from workflow.reads.views import WebhookEndpointView
 from workflow.webhooks import config, secrets
 
+RESOLVE_TIMEOUT_SECONDS = 5.0
+
 
 @dataclass(frozen=True, slots=True)
 class CreatedEndpoint:
@@ -80,8 +82,9 @@ async def check_destination(url: str) -> None:
 async def resolve(host: str, port: int) -> list[str]:
     """The addresses of ``host`` (empty when it does not resolve)."""
     try:
-        found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
+        async with asyncio.timeout(RESOLVE_TIMEOUT_SECONDS):
+            found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError, TimeoutError):
         return []
     return sorted({str(info[4][0]) for info in found})
 
@@ -98,9 +101,9 @@ async def create_endpoint(
 ) -> CreatedEndpoint:
     organization_id = ensure_may_manage(actor)
     _check_description(description)
-    await check_destination(url)
     secret = secrets.new_secret()
-    stored = secrets.encrypt(secret)
+    stored = secrets.encrypt(secret)  # first: without the operator's key nothing else is worth checking
+    await check_destination(url)
     async with unit_of_work() as work:
         # Counted under the organization's lock, so two creations cannot pass the limit together.
         await _lock_organization(work.conn, organization_id)
