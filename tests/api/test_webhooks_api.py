@@ -39,8 +39,10 @@ mutation($id: ID!, $enabled: Boolean, $description: String) {
   }
 }"""
 ROTATE = "mutation($id: ID!) { rotateWebhookSecret(input: {endpointId: $id}) { secret errors { code } } }"
-PING = "mutation($id: ID!) { sendTestWebhook(input: {endpointId: $id}) { delivery { id eventType status } errors { code } } }"
-DELETE = "mutation($id: ID!) { deleteWebhookEndpoint(input: {endpointId: $id}) { deletedEndpointId errors { code } } }"
+PING = """
+mutation($id: ID!) { sendTestWebhook(input: {endpointId: $id}) { delivery { id eventType status } errors { code } } }"""
+DELETE = """
+mutation($id: ID!) { deleteWebhookEndpoint(input: {endpointId: $id}) { deletedEndpointId errors { code } } }"""
 REDELIVER = """
 mutation($id: ID!) { redeliverWebhook(input: {deliveryId: $id}) { delivery { id status eventType } errors { code } } }"""
 LIST = """
