@@ -16,13 +16,15 @@ from schema.pagination import Connection, connection
 from schema.permissions import ensure_webhooks_manage
 from schema.webhooks import (
     CreateWebhookEndpointInput,
+    DeleteWebhookEndpointInput,
     DeleteWebhookEndpointPayload,
     RedeliverWebhookInput,
+    RotateWebhookSecretInput,
+    SendTestWebhookInput,
     UpdateWebhookEndpointInput,
     WebhookDelivery,
     WebhookDeliveryPayload,
     WebhookEndpoint,
-    WebhookEndpointIdInput,
     WebhookEndpointPayload,
     WebhookSecretPayload,
     endpoint_cursor,
@@ -91,7 +93,7 @@ async def update_webhook_endpoint(info: Info, input: UpdateWebhookEndpointInput)
     )
 
 
-async def delete_webhook_endpoint(info: Info, input: WebhookEndpointIdInput) -> DeleteWebhookEndpointPayload:
+async def delete_webhook_endpoint(info: Info, input: DeleteWebhookEndpointInput) -> DeleteWebhookEndpointPayload:
     actor = info.context.actor
     _, problems = await attempt(lambda: endpoints.delete_endpoint(actor, _endpoint_pk(input.endpoint_id)))
     return DeleteWebhookEndpointPayload(
@@ -99,7 +101,7 @@ async def delete_webhook_endpoint(info: Info, input: WebhookEndpointIdInput) -> 
     )
 
 
-async def rotate_webhook_secret(info: Info, input: WebhookEndpointIdInput) -> WebhookSecretPayload:
+async def rotate_webhook_secret(info: Info, input: RotateWebhookSecretInput) -> WebhookSecretPayload:
     actor = info.context.actor
     rotated, problems = await attempt(lambda: endpoints.rotate_secret(actor, _endpoint_pk(input.endpoint_id)))
     return WebhookSecretPayload(
@@ -109,7 +111,7 @@ async def rotate_webhook_secret(info: Info, input: WebhookEndpointIdInput) -> We
     )
 
 
-async def send_test_webhook(info: Info, input: WebhookEndpointIdInput) -> WebhookDeliveryPayload:
+async def send_test_webhook(info: Info, input: SendTestWebhookInput) -> WebhookDeliveryPayload:
     actor = info.context.actor
     delivery_id, problems = await attempt(lambda: endpoints.send_test(actor, _endpoint_pk(input.endpoint_id)))
     return await _delivery_payload(actor, delivery_id, problems)

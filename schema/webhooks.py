@@ -153,7 +153,17 @@ class UpdateWebhookEndpointInput:
 
 
 @strawberry.input
-class WebhookEndpointIdInput:
+class DeleteWebhookEndpointInput:
+    endpoint_id: strawberry.ID
+
+
+@strawberry.input
+class RotateWebhookSecretInput:
+    endpoint_id: strawberry.ID
+
+
+@strawberry.input
+class SendTestWebhookInput:
     endpoint_id: strawberry.ID
 
 

@@ -44,7 +44,9 @@ mutation($id: ID!) { sendTestWebhook(input: {endpointId: $id}) { delivery { id e
 DELETE = """
 mutation($id: ID!) { deleteWebhookEndpoint(input: {endpointId: $id}) { deletedEndpointId errors { code } } }"""
 REDELIVER = """
-mutation($id: ID!) { redeliverWebhook(input: {deliveryId: $id}) { delivery { id status eventType } errors { code } } }"""
+mutation($id: ID!) {
+  redeliverWebhook(input: {deliveryId: $id}) { delivery { id status eventType } errors { code } }
+}"""
 LIST = """
 query($status: WebhookDeliveryStatus) {
   webhookEndpoints(first: 5) {
