@@ -14,11 +14,12 @@ from cryptography.fernet import Fernet
 from standardwebhooks.webhooks import Webhook
 from tortoise.context import TortoiseContext
 
+from models import BillingReport
 from schema import ids
 from tests.api.client import codes
+from tests.api.steps import given_generated_reports
 from tests.api.two_paths import Apps, post
-from tests.integration.receiver import Receiver, running_receiver
-from tests.integration.scenarios import given_generated_reports, report_of
+from tests.receiver import Receiver, running_receiver
 from tests.world import World, build_world
 from vocabulary.enums import Scope
 from workflow.access import tokens
@@ -111,7 +112,7 @@ async def test_an_endpoint_is_managed_listed_and_hears_its_reports(
         "APPROVED",
     }
 
-    report = await report_of(world.tier2_a1)
+    report = await BillingReport.get(partner_id=world.tier2_a1.organization.id)
     await submit_report(world.tier2_a1.actor, report.id, report.version)
     ping = await mutate(apps, owner, PING, id=endpoint["id"])
     assert ping["delivery"]["eventType"] == "ping" and ping["delivery"]["status"] == "PENDING"

@@ -19,8 +19,8 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from models import BillingReport, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from schema import ids
 from tests.conftest import ON_POSTGRES
-from tests.integration.receiver import Receiver, running_receiver
 from tests.integration.scenarios import given_generated_reports, report_of
+from tests.receiver import Receiver, running_receiver
 from tests.world import Party, World
 from vocabulary.enums import ReportEventAction, WebhookDeliveryStatus
 from workflow.core.actors import can_see
