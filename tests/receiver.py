@@ -48,6 +48,12 @@ class Receiver:
                 await self.arrived.wait()
         return self.at(path)
 
+    async def wait_for_total(self, count: int, timeout: float = 10.0) -> None:
+        async with asyncio.timeout(timeout):
+            while len(self.received) < count:
+                self.arrived.clear()
+                await self.arrived.wait()
+
     async def handle(self, request: Request) -> Response:
         path = request.url.path
         body = await request.body()

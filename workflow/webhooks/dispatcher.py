@@ -118,7 +118,9 @@ async def claim(limit: int, now: datetime | None = None) -> list[Claimed]:
 class Dispatcher:
     """Claims and sends this process's share of the due deliveries until cancelled (``run``)."""
 
-    def __init__(self, encode_id: IdEncoder, *, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self, encode_id: IdEncoder, *, client: httpx.AsyncClient | None = None, wake_on_local_commits: bool = True
+    ) -> None:
         settings = config.current()
         self.encode_id = encode_id
         self.concurrency = settings.concurrency
@@ -126,12 +128,15 @@ class Dispatcher:
         self.client = client or httpx.AsyncClient(follow_redirects=False, trust_env=False)
         self._wake = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
+        # False: find every delivery by polling, as another process would (bench/webhook_latency.py).
+        self.wake_on_local_commits = wake_on_local_commits
 
     def wake(self) -> None:
         self._wake.set()
 
     async def run(self) -> None:
-        deliveries.add_waker(self.wake)
+        if self.wake_on_local_commits:
+            deliveries.add_waker(self.wake)
         try:
             while True:
                 try:
