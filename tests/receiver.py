@@ -79,8 +79,13 @@ async def running_receiver() -> AsyncIterator[Receiver]:
     try:
         yield receiver
     finally:
+        # Shut down by uvicorn itself, which unregisters its socket from the loop before
+        # closing it (a cancelled server would leave a closed descriptor in the selector).
         server.should_exit = True
-        server.force_exit = True
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        server.force_exit = True  # do not wait for a hanging request
+        try:
+            await asyncio.wait_for(asyncio.shield(task), 10)
+        except TimeoutError:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
         sock.close()
