@@ -9,6 +9,8 @@ not import the workflow's reads).
 
 from __future__ import annotations
 
+import asyncio
+
 from strawberry.dataloader import DataLoader
 
 from schema.context import DeliveryPageKey, LinePageKey
@@ -77,10 +79,10 @@ class Loaders:
         found = await report_corrections.corrections_by_report(report_ids)
         return [found[rid] for rid in report_ids]
 
-    async def evidence(self, line: LineView) -> EvidenceView:
+    def evidence(self, line: LineView) -> asyncio.Future[EvidenceView]:
         """A line's evidence; the lines of a page (of every report asked) load in one query."""
         self._lines[line.id] = line
-        return await self._evidence.load(line.id)
+        return self._evidence.load(line.id)  # type: ignore[return-value]  # a Future (strawberry.dataloader)
 
     async def _load_evidence(self, line_ids: list[int]) -> list[EvidenceView]:
         found = await line_evidence.evidence_of_lines([self._lines[line_id] for line_id in line_ids])

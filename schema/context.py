@@ -13,6 +13,7 @@ they load: the schema depends on the read views and the pure core only.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -53,7 +54,7 @@ class Loaders(Protocol):
 
     async def deadline_days(self) -> int: ...
 
-    async def evidence(self, line: LineView) -> EvidenceView: ...
+    def evidence(self, line: LineView) -> asyncio.Future[EvidenceView]: ...
 
     async def organization(self, organization_id: int) -> OrganizationView | None: ...
 

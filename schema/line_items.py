@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import strawberry
 
@@ -12,7 +15,7 @@ from schema.context import Context
 from schema.enums import AdjustmentReason, AggregationRule
 from schema.node import Node
 from workflow.core.credits import format_credits
-from workflow.reads.views import DailyUsageView, LineView
+from workflow.reads.views import DailyUsageView, EvidenceView, LineView
 
 
 @strawberry.type(description="One day's usage record of a line's customer and solution.")
@@ -52,24 +55,26 @@ class LineItem(Node):
     )
     view: strawberry.Private[LineView]
 
+    # The evidence fields return the request's batch loader's future, not a coroutine: when
+    # graphql-core abandons a list's completion (an error elsewhere), a future left unawaited
+    # is harmless, where a coroutine per field and line would be "never awaited".
     @strawberry.field(description="The period's usage records of the line's customer and solution, oldest day first.")
-    async def daily_usage(self, info: strawberry.Info[Context, None]) -> list[DailyUsage]:
-        evidence = await info.context.loaders.evidence(self.view)
-        return [DailyUsage.from_view(day) for day in evidence.daily_usage]
+    def daily_usage(self, info: strawberry.Info[Context, None]) -> list[DailyUsage]:
+        return _evidence(info, self.view, lambda e: [DailyUsage.from_view(day) for day in e.daily_usage])
 
     @strawberry.field(description="The rule that chose the line's figures.")
-    async def aggregation_rule(self, info: strawberry.Info[Context, None]) -> AggregationRule:
-        return (await info.context.loaders.evidence(self.view)).aggregation_rule
+    def aggregation_rule(self, info: strawberry.Info[Context, None]) -> AggregationRule:
+        return _evidence(info, self.view, lambda e: e.aggregation_rule)
 
     @strawberry.field(description="One sentence saying how the rule chose the figures from dailyUsage.")
-    async def explanation(self, info: strawberry.Info[Context, None]) -> str:
-        return (await info.context.loaders.evidence(self.view)).explanation
+    def explanation(self, info: strawberry.Info[Context, None]) -> str:
+        return _evidence(info, self.view, lambda e: e.explanation)
 
     @strawberry.field(
         description="True when the usage recorded now would give the line other figures than it shows (late usage)."
     )
-    async def usage_changed(self, info: strawberry.Info[Context, None]) -> bool:
-        return (await info.context.loaders.evidence(self.view)).usage_changed
+    def usage_changed(self, info: strawberry.Info[Context, None]) -> bool:
+        return _evidence(info, self.view, lambda e: e.usage_changed)
 
     @classmethod
     def from_view(cls, view: LineView) -> LineItem:
@@ -94,3 +99,25 @@ class LineItem(Node):
             reference_day=view.reference_day,
             view=view,
         )
+
+
+def _evidence(info: strawberry.Info[Context, None], line: LineView, pick: Callable[[EvidenceView], Any]) -> Any:
+    """A future of ``pick`` of the line's evidence (loaded for every line of the request at once)."""
+    loaded = info.context.loaders.evidence(line)
+    picked: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+    def done(future: asyncio.Future[EvidenceView]) -> None:
+        if picked.done():
+            return
+        if future.cancelled():
+            picked.cancel()
+        elif (error := future.exception()) is not None:
+            picked.set_exception(error)
+        else:
+            try:
+                picked.set_result(pick(future.result()))
+            except Exception as failed:  # pragma: no cover - a view's own error
+                picked.set_exception(failed)
+
+    loaded.add_done_callback(done)
+    return picked
