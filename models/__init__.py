@@ -9,6 +9,7 @@ from models.idempotency import IdempotencyKey
 from models.organization import Organization
 from models.principal import ApiToken, Principal
 from models.report import BillingPeriod, BillingReport, Correction, LineItem
+from models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 MODEL_MODULES = [
     "models.organization",
@@ -17,6 +18,7 @@ MODEL_MODULES = [
     "models.report",
     "models.history",
     "models.idempotency",
+    "models.webhooks",
 ]
 
 __all__ = [
@@ -34,4 +36,7 @@ __all__ = [
     "Organization",
     "Principal",
     "Solution",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

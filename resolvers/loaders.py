@@ -9,23 +9,30 @@ not import the workflow's reads).
 
 from __future__ import annotations
 
+import asyncio
+
 from strawberry.dataloader import DataLoader
 
-from schema.context import LinePageKey
+from schema.context import DeliveryPageKey, LinePageKey
+from vocabulary.enums import WebhookDeliveryStatus
 from workflow.core.actors import Actor
 from workflow.reads import contents as report_contents
 from workflow.reads import corrections as report_corrections
+from workflow.reads import evidence as line_evidence
 from workflow.reads import reports as reads
 from workflow.reads.views import (
     CorrectionView,
     EventView,
+    EvidenceView,
     LineFilter,
     LineView,
     OrganizationView,
     Page,
     ReportView,
     Totals,
+    WebhookDeliveryView,
 )
+from workflow.webhooks import reads as webhook_reads
 
 
 class Loaders:
@@ -39,6 +46,10 @@ class Loaders:
         self.histories = DataLoader(self._load_histories)
         self.corrections = DataLoader(self._load_corrections)
         self._deadline_days: int | None = None
+        self.events = DataLoader(self._load_events)
+        self.delivery_pages = DataLoader(self._load_delivery_pages)
+        self._evidence = DataLoader(self._load_evidence)
+        self._lines: dict[int, LineView] = {}
 
     async def _load_reports(self, report_ids: list[int]) -> list[ReportView | None]:
         found = await reads.visible_reports_by_id(self.actor, report_ids)
@@ -67,6 +78,30 @@ class Loaders:
     async def _load_corrections(self, report_ids: list[int]) -> list[list[CorrectionView]]:
         found = await report_corrections.corrections_by_report(report_ids)
         return [found[rid] for rid in report_ids]
+
+    def evidence(self, line: LineView) -> asyncio.Future[EvidenceView]:
+        """A line's evidence; the lines of a page (of every report asked) load in one query."""
+        self._lines[line.id] = line
+        return self._evidence.load(line.id)  # type: ignore[return-value]  # a Future (strawberry.dataloader)
+
+    async def _load_evidence(self, line_ids: list[int]) -> list[EvidenceView]:
+        found = await line_evidence.evidence_of_lines([self._lines[line_id] for line_id in line_ids])
+        return [found[line_id] for line_id in line_ids]
+
+    async def _load_events(self, entry_ids: list[int]) -> list[EventView | None]:
+        found = await report_contents.events_by_id(entry_ids)
+        return [found.get(entry_id) for entry_id in entry_ids]
+
+    async def _load_delivery_pages(self, keys: list[DeliveryPageKey]) -> list[Page[WebhookDeliveryView]]:
+        groups: dict[tuple[int, int | None, WebhookDeliveryStatus | None], list[int]] = {}
+        for endpoint_id, first, after, status in keys:
+            groups.setdefault((first, after, status), []).append(endpoint_id)
+        pages: dict[DeliveryPageKey, Page[WebhookDeliveryView]] = {}
+        for (first, after, status), endpoint_ids in groups.items():
+            found = await webhook_reads.delivery_pages(endpoint_ids, first, after, status)
+            for endpoint_id, page in found.items():
+                pages[(endpoint_id, first, after, status)] = page
+        return [pages[key] for key in keys]
 
     async def deadline_days(self) -> int:
         if self._deadline_days is None:

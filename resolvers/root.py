@@ -31,6 +31,7 @@ from resolvers import (
     settings_mutations,
     subscriptions,
     token_mutations,
+    webhook_mutations,
 )
 from resolvers.compiled import CompiledQueries
 from resolvers.event_sharing import SharedEventExecution
@@ -59,6 +60,13 @@ from schema.reports import BillingReport
 from schema.settings import PartnerSettings, UpdatePartnerSettingsPayload
 from schema.validation import LimitedValidation
 from schema.viewer import Viewer
+from schema.webhooks import (
+    DeleteWebhookEndpointPayload,
+    WebhookDeliveryPayload,
+    WebhookEndpoint,
+    WebhookEndpointPayload,
+    WebhookSecretPayload,
+)
 
 # Tokens are refused while parsing; depth, aliases, fields after fragment expansion and
 # list inputs before validation (schema.document_limits, schema.validation; docs/api.md, Limits).
@@ -85,6 +93,10 @@ class Query:
     api_tokens: Connection[ApiToken] = strawberry.field(
         resolver=token_mutations.api_tokens,
         description="The API tokens of the caller's organization, oldest first (tokens:manage).",
+    )
+    webhook_endpoints: Connection[WebhookEndpoint] = strawberry.field(
+        resolver=webhook_mutations.webhook_endpoints,
+        description="The caller's organization's webhook endpoints, oldest first (webhooks:manage).",
     )
 
 
@@ -141,6 +153,30 @@ class Mutation:
     revoke_api_token: RevokeApiTokenPayload = strawberry.mutation(
         resolver=token_mutations.revoke_api_token,
         description="tokens:manage: revoke a token of the caller's organization, at once everywhere.",
+    )
+    create_webhook_endpoint: WebhookSecretPayload = strawberry.mutation(
+        resolver=webhook_mutations.create_webhook_endpoint,
+        description="webhooks:manage: a new endpoint of the caller's organization and its secret (shown once).",
+    )
+    update_webhook_endpoint: WebhookEndpointPayload = strawberry.mutation(
+        resolver=webhook_mutations.update_webhook_endpoint,
+        description="webhooks:manage: change the fields given (enabled: true sends again to a disabled one).",
+    )
+    delete_webhook_endpoint: DeleteWebhookEndpointPayload = strawberry.mutation(
+        resolver=webhook_mutations.delete_webhook_endpoint,
+        description="webhooks:manage: remove an endpoint and its deliveries.",
+    )
+    rotate_webhook_secret: WebhookSecretPayload = strawberry.mutation(
+        resolver=webhook_mutations.rotate_webhook_secret,
+        description="webhooks:manage: a new secret (shown once); the old one signs beside it for 24 hours.",
+    )
+    send_test_webhook: WebhookDeliveryPayload = strawberry.mutation(
+        resolver=webhook_mutations.send_test_webhook,
+        description='webhooks:manage: send {"type": "ping"} to an endpoint, as a delivery.',
+    )
+    redeliver_webhook: WebhookDeliveryPayload = strawberry.mutation(
+        resolver=webhook_mutations.redeliver_webhook,
+        description="webhooks:manage: send a delivery again, as a new delivery with the same webhook-id.",
     )
 
 

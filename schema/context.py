@@ -13,27 +13,32 @@ they load: the schema depends on the read views and the pure core only.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from strawberry.dataloader import DataLoader
 
-from vocabulary.enums import Scope
+from vocabulary.enums import Scope, WebhookDeliveryStatus
 from workflow.core.actors import Actor
 from workflow.reads.views import (
     CorrectionView,
     EventView,
+    EvidenceView,
     LineFilter,
     LineView,
     OrganizationView,
     Page,
     ReportView,
     Totals,
+    WebhookDeliveryView,
 )
 
 # A line page is asked for with (report id, page size, after line id, filter).
 LinePageKey = tuple[int, int, int | None, LineFilter]
+# A delivery page with (endpoint id, page size, after delivery id, status).
+DeliveryPageKey = tuple[int, int, int | None, WebhookDeliveryStatus | None]
 
 
 class Loaders(Protocol):
@@ -44,8 +49,12 @@ class Loaders(Protocol):
     totals: DataLoader[int, Totals]
     histories: DataLoader[int, list[EventView]]
     corrections: DataLoader[int, list[CorrectionView]]
+    events: DataLoader[int, EventView | None]  # by history entry id (a webhook delivery's event)
+    delivery_pages: DataLoader[DeliveryPageKey, Page[WebhookDeliveryView]]
 
     async def deadline_days(self) -> int: ...
+
+    def evidence(self, line: LineView) -> asyncio.Future[EvidenceView]: ...
 
     async def organization(self, organization_id: int) -> OrganizationView | None: ...
 

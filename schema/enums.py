@@ -16,6 +16,7 @@ from vocabulary.enums import (
     ReportEventAction,
     ReportStatus,
     Tier,
+    WebhookDeliveryStatus,
 )
 from workflow.core.errors import ErrorCode as UserErrorCode
 
@@ -47,6 +48,11 @@ strawberry.enum(
 strawberry.enum(
     CorrectionStatus, name="CorrectionStatus", description="Where a correction of an approved report stands."
 )
+strawberry.enum(
+    WebhookDeliveryStatus,
+    name="WebhookDeliveryStatus",
+    description="PENDING (to be sent, or retried), SUCCEEDED (a 2xx answer), FAILED (retries exhausted, or 410).",
+)
 
 __all__ = [
     "AdjustmentReason",
@@ -57,4 +63,5 @@ __all__ = [
     "ReportStatus",
     "Tier",
     "UserErrorCode",
+    "WebhookDeliveryStatus",
 ]

@@ -20,13 +20,15 @@ LINE_ITEM = "LineItem"
 REPORT_EVENT = "ReportEvent"
 CORRECTION = "Correction"
 API_TOKEN = "ApiToken"
+WEBHOOK_ENDPOINT = "WebhookEndpoint"
+WEBHOOK_DELIVERY = "WebhookDelivery"
 
 # The largest key of each type's table: 32-bit (Tortoise ``IntField``, PostgreSQL
 # ``integer``), but 64-bit for history entries. An ID past it names nothing, and must
 # decode to nothing: PostgreSQL's driver refuses to bind an integer its column cannot
 # hold, which would turn "not found" into an unexpected error (found by fuzzing).
 MAX_KEY = 2**31 - 1
-_MAX_PK = {REPORT_EVENT: 2**63 - 1}
+_MAX_PK = {REPORT_EVENT: 2**63 - 1, WEBHOOK_DELIVERY: 2**63 - 1}
 
 
 def encode(type_name: str, pk: int) -> str:

@@ -31,3 +31,9 @@ def ensure_tokens_manage(actor: Actor) -> None:
     """``apiTokens``' check (docs/contract.md §14), for Strawberry's resolver and the compiled path alike."""
     if not actor.has(Scope.TOKENS_MANAGE):
         raise ApiError(ErrorCode.FORBIDDEN, "managing API tokens needs the tokens:manage scope")
+
+
+def ensure_webhooks_manage(actor: Actor) -> None:
+    """Listing webhook endpoints and deliveries needs ``webhooks:manage`` (docs/contract.md §13)."""
+    if actor.organization_id is None or not actor.has(Scope.WEBHOOKS_MANAGE):
+        raise ApiError(ErrorCode.FORBIDDEN, "managing webhooks needs the webhooks:manage scope")

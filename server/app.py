@@ -18,7 +18,8 @@ database failed; 503 ``SHUTTING_DOWN`` for a request the shutdown cut off: one l
 The GraphQL view has the per-request time limit.
 
 The lifespan also runs the deadline sweep every AUTO_SUBMIT_INTERVAL_SECONDS
-(server.deadline_job; off when 0).
+(server.deadline_job; off when 0), and this process's webhook dispatcher
+(server.webhook_job; BILLING_REPORTS_WEBHOOKS_DISPATCH=0 turns it off).
 
 Each worker keeps authenticated tokens for BILLING_REPORTS_TOKEN_CACHE_SECONDS
 (``workflow.access.token_cache``); the lifespan's ``live_events`` feeds it the token
@@ -56,6 +57,7 @@ from server.metrics import Access, count_user_errors, metrics_endpoint, sample_n
 from server.oidc import verifier_of
 from server.probes import Readiness, health
 from server.settings import Settings
+from server.webhook_job import webhook_dispatcher
 from workflow.access.token_cache import TokenCache
 
 
@@ -95,6 +97,7 @@ def create_app(db_url: str | None = None, *, settings: Settings | None = None, r
                 live_events(events, revocations),
                 worker_metrics(lambda: events.subscriber_count),
                 deadline_sweeps(settings.auto_submit_interval_seconds),
+                webhook_dispatcher(settings.dispatch_webhooks),
             ):
                 yield
             return
@@ -103,6 +106,7 @@ def create_app(db_url: str | None = None, *, settings: Settings | None = None, r
             live_events(events, revocations),
             worker_metrics(lambda: events.subscriber_count),
             deadline_sweeps(settings.auto_submit_interval_seconds),
+            webhook_dispatcher(settings.dispatch_webhooks),
         ):
             yield
 

@@ -80,6 +80,9 @@ class Settings:
     # Off unless asked for, so an app built in a test runs nothing in the background;
     # the environment's default (from_env) is on.
     auto_submit_interval_seconds: float = 0.0
+    # The webhook dispatcher of this process (server.webhook_job): off unless asked for, like
+    # the sweep; the environment's default is on (BILLING_REPORTS_WEBHOOKS_DISPATCH=0 turns it off).
+    dispatch_webhooks: bool = False
     allowed_origins: tuple[str, ...] = ()
     request_time_limit_seconds: float = DEFAULT_REQUEST_TIME_LIMIT
     pool_size: int = DEFAULT_POOL_SIZE
@@ -105,6 +108,7 @@ class Settings:
         return cls(
             debug=os.environ.get("BILLING_REPORTS_DEBUG", "").strip().lower() in _TRUE,
             auto_submit_interval_seconds=_seconds("AUTO_SUBMIT_INTERVAL_SECONDS", DEFAULT_AUTO_SUBMIT_INTERVAL),
+            dispatch_webhooks=os.environ.get("BILLING_REPORTS_WEBHOOKS_DISPATCH", "1").strip().lower() in _TRUE,
             allowed_origins=_origins(),
             request_time_limit_seconds=_seconds(
                 "BILLING_REPORTS_REQUEST_TIME_LIMIT_SECONDS", DEFAULT_REQUEST_TIME_LIMIT

@@ -80,11 +80,18 @@ class Scope(str, Enum):
     USAGE_WRITE = "usage:write"
     REPORTS_GENERATE = "reports:generate"
     TOKENS_MANAGE = "tokens:manage"  # its own organization's API tokens (docs/contract.md §14)
+    WEBHOOKS_MANAGE = "webhooks:manage"
 
 
 # The scopes a fresh token of each tier gets (demo, `token create` without --scope).
 DEFAULT_SCOPES: dict[Tier, tuple[Scope, ...]] = {
-    Tier.PLATFORM: (Scope.REPORTS_READ, Scope.USAGE_WRITE, Scope.REPORTS_GENERATE),
-    Tier.TIER1: (Scope.REPORTS_READ, Scope.REPORTS_REVIEW, Scope.TOKENS_MANAGE),
-    Tier.TIER2: (Scope.REPORTS_READ, Scope.REPORTS_WRITE, Scope.TOKENS_MANAGE),
+    Tier.PLATFORM: (Scope.REPORTS_READ, Scope.USAGE_WRITE, Scope.REPORTS_GENERATE, Scope.WEBHOOKS_MANAGE),
+    Tier.TIER1: (Scope.REPORTS_READ, Scope.REPORTS_REVIEW, Scope.TOKENS_MANAGE, Scope.WEBHOOKS_MANAGE),
+    Tier.TIER2: (Scope.REPORTS_READ, Scope.REPORTS_WRITE, Scope.TOKENS_MANAGE, Scope.WEBHOOKS_MANAGE),
 }
+
+
+class WebhookDeliveryStatus(str, Enum):
+    PENDING = "PENDING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"

@@ -28,12 +28,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from resolvers import queries, token_mutations
+from resolvers import queries, token_mutations, webhook_mutations
 from resolvers.node import NODE_TYPES, visible_node
 from resolvers.settings_mutations import partner_settings_view
 from schema import ids
 from schema.permissions import ensure_reports_read
 from schema.reports import line_cursor, line_page_arguments
+from schema.webhooks import delivery_cursor, delivery_page_arguments, endpoint_cursor
 from workflow.core.actors import Actor
 from workflow.core.credits import format_credits
 from workflow.core.deadlines import period_deadline
@@ -41,14 +42,16 @@ from workflow.core.machine import available_actions
 from workflow.core.periods import Month
 from workflow.reads import contents as report_contents
 from workflow.reads import corrections as report_corrections
+from workflow.reads import evidence as line_evidence
 from workflow.reads import reports as reads
-from workflow.reads.views import ActorView, EventView, LineView, Page, PeriodView, ReportView, Totals
+from workflow.reads.views import ActorView, EventView, EvidenceView, LineView, Page, PeriodView, ReportView, Totals
+from workflow.webhooks import reads as webhook_reads
 
 
 class Request:
     """One request on the compiled path: the caller, and what its fetches read."""
 
-    __slots__ = ("actions", "actor", "fetched", "known_reports", "known_totals", "now", "variables")
+    __slots__ = ("actions", "actor", "evidence", "fetched", "known_reports", "known_totals", "now", "variables")
 
     def __init__(self, actor: Actor, variables: Any) -> None:
         self.actor = actor
@@ -61,6 +64,9 @@ class Request:
         # availableActions by what they depend on (status, ownership, corrections): a list repeats them.
         self.actions: dict[tuple[Any, ...], list[Any]] = {}
         self.now = datetime.now(UTC)  # the instant the request's correction windows are read at
+        # Lines' evidence by line id: read once for all the lines of a position, whichever of
+        # its four fields the document selects.
+        self.evidence: dict[int, EvidenceView] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +167,29 @@ async def _viewer_organization(
     return [view for _ in sources]
 
 
+async def _webhook_endpoints(
+    request: Request, sources: Sequence[Any], args: dict[str, Any], selected: Selected
+) -> list[PageSource]:
+    page = await webhook_mutations.endpoint_page(request.actor, args.get("first"), args.get("after"))
+    return [PageSource(page, args.get("after"), endpoint_cursor)]
+
+
+async def _webhook_deliveries(
+    request: Request, sources: Sequence[Any], args: dict[str, Any], selected: Selected
+) -> list[PageSource]:
+    size, after_id = delivery_page_arguments(args.get("first"), args.get("after"))
+    pages = await webhook_reads.delivery_pages([e.id for e in sources], size, after_id, args.get("status"))
+    return [PageSource(pages[e.id], args.get("after"), delivery_cursor) for e in sources]
+
+
+async def _delivery_events(
+    request: Request, sources: Sequence[Any], args: dict[str, Any], selected: Selected
+) -> list[EventView | None]:
+    entry_ids = [d.entry_id for d in sources if d.entry_id is not None]
+    found = await report_contents.events_by_id(entry_ids) if entry_ids else {}
+    return [None if d.entry_id is None else found.get(d.entry_id) for d in sources]
+
+
 # --- fetches: what hangs off a report ---------------------------------------------
 
 
@@ -230,6 +259,22 @@ async def _period_deadlines(
     return [period_deadline(Month.of(p.starts_on), days) for p in sources]
 
 
+async def _evidence(request: Request, lines: Sequence[LineView]) -> list[EvidenceView]:
+    unknown = [line for line in lines if line.id not in request.evidence]
+    if unknown:
+        request.evidence.update(await line_evidence.evidence_of_lines(unknown))
+    return [request.evidence[line.id] for line in lines]
+
+
+def _evidence_field(attribute: str) -> Fetch:
+    async def read(
+        request: Request, sources: Sequence[LineView], args: dict[str, Any], selected: Selected
+    ) -> list[Any]:
+        return [getattr(found, attribute) for found in await _evidence(request, sources)]
+
+    return Fetch(read)
+
+
 # --- the table ------------------------------------------------------------------------
 
 
@@ -283,6 +328,8 @@ _line_connection, _line_edge = _connection(line_cursor)
 _report_connection, _report_edge = _connection(queries.report_cursor)
 _period_connection, _period_edge = _connection(queries.period_cursor)
 _api_token_connection, _api_token_edge = _connection(token_mutations.api_token_cursor)
+_webhook_endpoint_connection, _webhook_endpoint_edge = _connection(endpoint_cursor)
+_webhook_delivery_connection, _webhook_delivery_edge = _connection(delivery_cursor)
 
 FIELDS: dict[str, dict[str, Source]] = {
     "Query": {
@@ -293,7 +340,35 @@ FIELDS: dict[str, dict[str, Source]] = {
         "node": Fetch(_node),
         "partnerSettings": Fetch(_partner_settings),
         "apiTokens": Fetch(_api_tokens),
+        "webhookEndpoints": Fetch(_webhook_endpoints),
     },
+    "WebhookEndpoint": {
+        "id": GlobalId("WebhookEndpoint"),
+        "url": "url",
+        "eventTypes": "event_types",
+        "description": "description",
+        "enabled": "enabled",
+        "createdAt": "created_at",
+        "deliveries": Fetch(_webhook_deliveries),
+    },
+    "WebhookDelivery": {
+        "id": GlobalId("WebhookDelivery"),
+        "eventType": "event_type",
+        "event": Fetch(_delivery_events),
+        "status": "status",
+        "attempts": "attempts",
+        "nextAttemptAt": "next_attempt_at",
+    },
+    "WebhookAttempt": {
+        "attemptedAt": "attempted_at",
+        "responseStatus": "response_status",
+        "durationMs": "duration_ms",
+        "error": "error",
+    },
+    "WebhookEndpointConnection": _webhook_endpoint_connection,
+    "WebhookEndpointEdge": _webhook_endpoint_edge,
+    "WebhookDeliveryConnection": _webhook_delivery_connection,
+    "WebhookDeliveryEdge": _webhook_delivery_edge,
     "Viewer": {
         "name": "principal_name",
         "scopes": lambda actor, _: queries.viewer_scopes(actor),
@@ -356,6 +431,16 @@ FIELDS: dict[str, dict[str, Source]] = {
         "comment": "comment",
         "referenceDay": "reference_day",
         "adjustmentReason": "adjustment_reason",
+        "dailyUsage": _evidence_field("daily_usage"),
+        "aggregationRule": _evidence_field("aggregation_rule"),
+        "explanation": _evidence_field("explanation"),
+        "usageChanged": _evidence_field("usage_changed"),
+    },
+    "DailyUsage": {
+        "day": "day",
+        "provisionedUnits": "provisioned_units",
+        "usedUnits": "used_units",
+        "allocatedCredits": lambda day, _: format_credits(day.credits_e4),
     },
     "ReportEvent": {
         "id": GlobalId("ReportEvent"),

@@ -68,7 +68,7 @@ async def test_the_viewer_is_the_tokens_organization_and_scopes(api: httpx.Async
 
     assert data["viewer"]["organization"]["name"] == "South Distribution"
     assert data["viewer"]["organization"]["tier"] == "TIER1"
-    assert data["viewer"]["scopes"] == ["reports:read", "reports:review", "tokens:manage"]
+    assert data["viewer"]["scopes"] == ["reports:read", "reports:review", "tokens:manage", "webhooks:manage"]
 
 
 async def test_reading_reports_without_the_read_scope_is_forbidden_but_the_viewer_answers(

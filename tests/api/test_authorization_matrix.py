@@ -26,9 +26,10 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from cryptography.fernet import Fernet
 from tortoise.context import TortoiseContext
 
-from models import BillingReport, Correction, HistoryEntry, LineItem
+from models import BillingReport, Correction, HistoryEntry, LineItem, WebhookDelivery, WebhookEndpoint
 from schema import ids
 from server.app import create_app
 from server.settings import Settings
@@ -42,6 +43,8 @@ from tests.identity_provider import AUDIENCE, StandInIssuer, issuer  # noqa: F40
 from tests.world import PERIOD, World
 from vocabulary.enums import CorrectionStatus, ReportStatus
 from workflow.usage.record import UsageRecord
+from workflow.webhooks import config as webhook_config
+from workflow.webhooks import endpoints as webhook_endpoints
 
 F, NF = "FORBIDDEN", "NOT_FOUND"
 
@@ -567,3 +570,88 @@ async def test_every_caller_hears_exactly_what_the_subscription_row_says(world: 
             got[name] = (await dashboard.next_event(operation_id))["report"]["partner"]["name"]
 
     assert got == dict(zip(CALLERS, SUBSCRIPTION, strict=True))
+
+
+# ---------------------------------------------------------------- webhooks (§13)
+# The target is Alpha MSP's own endpoint (and a delivery of it): endpoints belong to one
+# organization, so even Alpha's parent, who sees Alpha's reports, finds it missing.
+# fmt: off
+WEBHOOK_OPERATIONS: dict[str, tuple[Any, ...]] = {
+    #                        platform parent_t1 other_t1 owner_t2 other_t2 only_read only_write only_review only_usage only_generate anonymous
+    "webhookEndpoints":      ("absent", "absent", "absent", "seen", "absent", F,        F,         F,          F,         F,            401),
+    "createWebhookEndpoint": ("ok",   "ok",     "ok",    "ok",    "ok",    F,        F,         F,          F,         F,            401),
+    "updateWebhookEndpoint": (NF,     NF,       NF,      "ok",    NF,      F,        F,         F,          F,         F,            401),
+    "deleteWebhookEndpoint": (NF,     NF,       NF,      "ok",    NF,      F,        F,         F,          F,         F,            401),
+    "rotateWebhookSecret":   (NF,     NF,       NF,      "ok",    NF,      F,        F,         F,          F,         F,            401),
+    "sendTestWebhook":       (NF,     NF,       NF,      "ok",    NF,      F,        F,         F,          F,         F,            401),
+    "redeliverWebhook":      (NF,     NF,       NF,      "ok",    NF,      F,        F,         F,          F,         F,            401),
+}
+# fmt: on
+WEBHOOK_QUERY = "query { webhookEndpoints(first: 20) { edges { node { id } } } }"
+WEBHOOK_MUTATION = {
+    "createWebhookEndpoint": "mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) "
+    "{ secret endpoint { id } errors { code } } }",
+    "updateWebhookEndpoint": "mutation($input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $input) "
+    "{ endpoint { id } errors { code } } }",
+    "deleteWebhookEndpoint": "mutation($input: DeleteWebhookEndpointInput!) { deleteWebhookEndpoint(input: $input) "
+    "{ deletedEndpointId errors { code } } }",
+    "rotateWebhookSecret": "mutation($input: RotateWebhookSecretInput!) { rotateWebhookSecret(input: $input) "
+    "{ secret errors { code } } }",
+    "sendTestWebhook": "mutation($input: SendTestWebhookInput!) { sendTestWebhook(input: $input) "
+    "{ delivery { id } errors { code } } }",
+    "redeliverWebhook": "mutation($input: RedeliverWebhookInput!) { redeliverWebhook(input: $input) "
+    "{ delivery { id } errors { code } } }",
+}
+
+
+async def webhook_fingerprint() -> tuple[Any, ...]:
+    return (
+        await WebhookEndpoint.all()
+        .order_by("id")
+        .values_list("id", "url", "event_types", "description", "enabled", "secret_encrypted"),
+        await WebhookDelivery.all().order_by("id").values_list("id", "status"),
+    )
+
+
+@pytest.mark.parametrize("operation", table_cases(WEBHOOK_OPERATIONS))
+async def test_every_caller_manages_exactly_the_webhooks_the_table_says(
+    api: httpx.AsyncClient, world: World, operation: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(webhook_config.SECRET_KEYS, Fernet.generate_key().decode())
+    monkeypatch.setenv(webhook_config.ALLOW_PRIVATE, "1")
+    everyone = await callers(world)
+    got = {}
+    for n, name in enumerate(CALLERS):
+        # A fresh target per caller: Alpha's endpoint and a ping of it.
+        await WebhookDelivery.all().delete()
+        await WebhookEndpoint.all().delete()
+        target = await webhook_endpoints.create_endpoint(world.tier2_a1.actor, f"http://127.0.0.1:9/{n}", [], "")
+        delivery_id = await webhook_endpoints.send_test(world.tier2_a1.actor, target.endpoint.id)
+        endpoint_id = ids.encode(ids.WEBHOOK_ENDPOINT, target.endpoint.id)
+        token = everyone[name].token
+        if operation == "webhookEndpoints":
+            response = await post(api, token, WEBHOOK_QUERY, {})
+            refusal = await top_level_refusal(response)
+            listed = (
+                {e["node"]["id"] for e in response.json()["data"]["webhookEndpoints"]["edges"]}
+                if refusal is None
+                else set()
+            )
+            got[name] = refusal if refusal is not None else ("seen" if endpoint_id in listed else "absent")
+            continue
+        variables: dict[str, Any] = {
+            "createWebhookEndpoint": {"url": f"http://127.0.0.1:9/new{n}"},
+            "updateWebhookEndpoint": {"endpointId": endpoint_id, "description": f"changed by {name}"},
+            "redeliverWebhook": {"deliveryId": ids.encode(ids.WEBHOOK_DELIVERY, delivery_id)},
+        }.get(operation, {"endpointId": endpoint_id})
+        before = await webhook_fingerprint()
+        response = await post(api, token, WEBHOOK_MUTATION[operation], {"input": variables})
+        outcome = await top_level_refusal(response)
+        if outcome is None:
+            (payload,) = response.json()["data"].values()
+            outcome = payload_outcome(payload, None)
+        changed = await webhook_fingerprint() != before
+        assert changed == (outcome == "ok"), (name, outcome)
+        got[name] = outcome
+
+    assert got == dict(zip(CALLERS, WEBHOOK_OPERATIONS[operation], strict=True))

@@ -60,7 +60,8 @@ query Everything($id: ID!) {
       pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor }
       edges { __typename cursor node {
         __typename id name billingUnit provisionedUnits usedUnits overProvisionedUnits chargeableUnits
-        allocatedCredits comment referenceDay
+        allocatedCredits comment referenceDay aggregationRule explanation usageChanged
+        dailyUsage { __typename day provisionedUnits usedUnits allocatedCredits }
         customer { __typename id name } solution { __typename code name billingUnit aggregationRule }
       } }
     }
@@ -74,7 +75,9 @@ query Screen($id: ID!, $size: Int) {
     ...Head
     ... on Node { id }
     ... on BillingReport { state: status period { label } }
-    items: lineItems(first: $size) { edges { node { ...Line units: usedUnits } } pageInfo { endCursor } }
+    items: lineItems(first: $size) {
+      edges { node { ...Line units: usedUnits why: explanation } } pageInfo { endCursor }
+    }
     period { id }
   }
 }

@@ -87,6 +87,7 @@ async def test_random_operations_get_the_same_bytes_from_the_compiled_path_and_s
     FALLBACKS.clear()
     apps.answered.clear()
     errors = 0
+    too_complex = 0  # refused by the document limits before execution: Strawberry's by design
 
     for operation in drawn_operations(values, OPERATIONS):
         mine = await post(apps.direct, token, operation.query, operation.variables)
@@ -96,7 +97,10 @@ async def test_random_operations_get_the_same_bytes_from_the_compiled_path_and_s
             f"compiled:   {mine.content.decode()}\nstrawberry: {theirs.content.decode()}"
         )
         errors += b'"errors"' in mine.content
+        too_complex += b'"QUERY_TOO_COMPLEX"' in mine.content
 
     assert not FALLBACKS, FALLBACKS
-    assert sum(apps.answered) >= 0.8 * OPERATIONS, f"only {sum(apps.answered)} of {OPERATIONS} compiled"
+    assert sum(apps.answered) >= 0.8 * (OPERATIONS - too_complex), (
+        f"only {sum(apps.answered)} of {OPERATIONS - too_complex} compiled ({too_complex} over the document limits)"
+    )
     assert errors >= 5, f"only {errors} operations met an error: the search would miss the error paths"

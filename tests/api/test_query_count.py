@@ -143,6 +143,27 @@ async def test_a_page_of_reports_with_their_lines_and_history_costs_the_same_as_
     assert len(one_report) == len(two_reports) == 5, two_reports
 
 
+async def test_a_page_of_lines_with_their_evidence_costs_one_query_more_whatever_the_lines(
+    api: httpx.AsyncClient, world: World, counter: QueryCounter
+) -> None:
+    await _given_a_big_and_a_small_report(api, world)
+    listing = """
+      query { reports(first: 10) { edges { node {
+        lineItems(first: 100) { edges { node {
+          id aggregationRule explanation usageChanged dailyUsage { day usedUnits allocatedCredits }
+        } } }
+      } } } }"""
+
+    async with counter.counting() as one_report:
+        alpha_only = await gql(api, world.tier2_a1.token, listing)
+    async with counter.counting() as two_reports:
+        both = await gql(api, world.tier1_a.token, listing)
+
+    assert len(both["reports"]["edges"]) == 2 and alpha_only["reports"]["edges"][0]["node"]["lineItems"]["edges"]
+    # token, report page, line pages, the lines' evidence (all four fields, every line)
+    assert len(one_report) == len(two_reports) == 4, two_reports
+
+
 # The report screen (bench/report_detail.py's query) on the compiled path: the token,
 # the report with its totals, and the line page.
 SCREEN_QUERIES = 3

@@ -102,3 +102,13 @@ async def test_a_token_cannot_carry_a_scope_beyond_its_organizations_tier(world:
     with pytest.raises(InvalidInput) as refused:
         await issue_token(world.tier2_a1.organization, "feed", scopes=[Scope.REPORTS_READ, Scope.USAGE_WRITE])
     assert refused.value.problems[0].message == "a TIER2 token cannot have usage:write"
+
+
+async def test_webhooks_manage_is_a_default_scope_and_earlier_tokens_keep_theirs(world: World) -> None:
+    """Adding webhooks:manage to the tiers' defaults (§13) gives it to new tokens only: a
+    token's scopes are stored with it, never read from the defaults again."""
+    for tier in Tier:
+        assert Scope.WEBHOOKS_MANAGE in DEFAULT_SCOPES[tier]
+    earlier = await issue_token(world.tier2_a1.organization, "issued before", [Scope.REPORTS_READ, Scope.REPORTS_WRITE])
+    actor = await authenticate(earlier.token)
+    assert actor is not None and not actor.has(Scope.WEBHOOKS_MANAGE)

@@ -817,6 +817,8 @@ MONTH_END_CLOSE_CODES = {
     ErrorCode.CORRECTION_PENDING,
     ErrorCode.NO_CHANGE,
 }
+# Refusals of webhook management (§13), no report step's: tested in tests/integration/test_webhooks.py.
+WEBHOOK_CODES = {ErrorCode.LIMIT_REACHED}
 
 # What the derandomized runs must reach, or they would hold the invariants over nothing much.
 MUST_REACH = {
@@ -839,7 +841,7 @@ MUST_REACH = {
     # The month-end close's refusals (purchase orders, corrections: docs/contract.md §10–11)
     # come from steps these runs do not take; tests/integration/test_corrections.py and
     # test_reasons_and_purchase_orders.py reach each of them.
-    *(f"refused: {code.value}" for code in ErrorCode if code not in MONTH_END_CLOSE_CODES),
+    *(f"refused: {code.value}" for code in ErrorCode if code not in MONTH_END_CLOSE_CODES | WEBHOOK_CODES),
     "attempt on an approved report",
     "auto-submitted",
     "auto-approved",

@@ -35,6 +35,7 @@ class ErrorCode(str, Enum):
     CORRECTION_WINDOW_CLOSED = "CORRECTION_WINDOW_CLOSED"
     CORRECTION_PENDING = "CORRECTION_PENDING"
     NO_CHANGE = "NO_CHANGE"
+    LIMIT_REACHED = "LIMIT_REACHED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,10 @@ class NotFound(DomainError):
 
 class Forbidden(DomainError):
     code = ErrorCode.FORBIDDEN
+
+
+class LimitReached(DomainError):
+    code = ErrorCode.LIMIT_REACHED
 
 
 class VersionConflict(DomainError):

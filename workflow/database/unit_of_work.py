@@ -34,14 +34,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 from tortoise.transactions import in_transaction
 
-from workflow.database.sql import connection, fetch, is_postgres
+from workflow.database.sql import connection, fetch, is_postgres, run
+from workflow.events import deliveries, revocations
 from workflow.events import messages as events
-from workflow.events import revocations
 from workflow.events.messages import ReportEventMessage
 
 
@@ -58,14 +59,22 @@ class UnitOfWork:
     postgres: bool
     _pending: list[ReportEventMessage] = field(default_factory=list)
     _revoked: list[str] = field(default_factory=list)  # token hashes (SQLite: delivered after commit)
+    _enqueued: bool = False  # webhook deliveries were written: wake the dispatcher after the commit
 
     async def publish_entries(self, where: str, **params: Any) -> None:
-        """Publish the events of the history entries matching ``where`` (``workflow.events.messages``)."""
+        """Publish the events of the history entries matching ``where`` (``workflow.events.messages``),
+        and write their webhook deliveries in this transaction (``workflow.events.deliveries``)."""
+        if await run(self.conn, deliveries.enqueue_sql(where), now=datetime.now(UTC), **params):
+            self._enqueued = True
         if self.postgres:
             await fetch(self.conn, events.notify_sql(where), **params)
             return
         rows = await fetch(self.conn, events.message_rows_sql(where), **params)
         self._pending.extend(ReportEventMessage.from_row(row) for row in rows)
+
+    def wake_dispatcher(self) -> None:
+        """Deliveries were written by hand (a ping, a redelivery): wake the dispatcher after the commit."""
+        self._enqueued = True
 
     async def publish_revocation(self, token_hash: str) -> None:
         """Publish that the token of ``token_hash`` is revoked (``workflow.events.revocations``)."""
@@ -94,7 +103,10 @@ async def unit_of_work() -> AsyncIterator[UnitOfWork]:
     if enclosing is not None:
         enclosing._pending.extend(work._pending)
         enclosing._revoked.extend(work._revoked)
+        enclosing._enqueued = enclosing._enqueued or work._enqueued
         return
+    if work._enqueued:
+        deliveries.wake()
     if work._revoked:
         revocations.deliver_locally(work._revoked)
     if work._pending:

@@ -287,6 +287,18 @@ def _events_of(rows: Sequence[Row]) -> list[EventView]:
     return events
 
 
+async def events_by_id(entry_ids: Iterable[int]) -> dict[int, EventView]:
+    """History entries by id, with their line changes (the caller has checked who may see them)."""
+    ids = sorted(set(entry_ids))
+    if not ids:
+        return {}
+    condition = f"h.id IN ({', '.join(f':e{n}' for n in range(len(ids)))})"
+    params = {f"e{n}": entry_id for n, entry_id in enumerate(ids)}
+    rows = await read(connection(), _EVENTS.format(condition=condition), **params)
+    changes = await _changes_of(condition, params)
+    return {row["id"]: _event(row, changes.get(row["id"], [])) for row in rows}
+
+
 async def changes_of_entries(entry_ids: Sequence[int]) -> dict[int, list[ChangeView]]:
     """The line changes of these history entries, by entry, in id order."""
     if not entry_ids:

@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
-from vocabulary.enums import AdjustmentReason, AggregationRule, CorrectionStatus, ReportEventAction, ReportStatus, Tier
+from vocabulary.enums import (
+    AdjustmentReason,
+    AggregationRule,
+    CorrectionStatus,
+    ReportEventAction,
+    ReportStatus,
+    Tier,
+    WebhookDeliveryStatus,
+)
 from workflow.core.actors import ReportOwnership
 from workflow.core.corrections import DEFAULT_CORRECTION_WINDOW_DAYS, CorrectionState
 
@@ -123,6 +131,24 @@ class LineView:
 
 
 @dataclass(frozen=True, slots=True)
+class DailyUsageView:
+    day: date
+    provisioned_units: int
+    used_units: int
+    credits_e4: int
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceView:
+    """Why a line's figures are what they are (docs/contract.md §12)."""
+
+    daily_usage: list[DailyUsageView]  # oldest day first
+    aggregation_rule: AggregationRule
+    explanation: str
+    usage_changed: bool  # the usage recorded now would give other figures
+
+
+@dataclass(frozen=True, slots=True)
 class LineFilter:
     """Narrows a report's lines; every given condition must hold.
 
@@ -219,3 +245,35 @@ class ApiTokenView:
     expires_at: datetime | None
     last_used_at: datetime | None
     revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookEndpointView:
+    id: int
+    organization_id: int
+    url: str
+    event_types: list[ReportEventAction]  # empty: every action
+    description: str
+    enabled: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookAttemptView:
+    attempted_at: datetime
+    response_status: int | None
+    duration_ms: int
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookDeliveryView:
+    id: int
+    endpoint_id: int
+    message_id: str  # the webhook-id header
+    event_type: str  # the body's type: "report.approved", "ping"
+    entry_id: int | None  # the history entry (None: a ping)
+    status: WebhookDeliveryStatus
+    next_attempt_at: datetime | None
+    created_at: datetime
+    attempts: list[WebhookAttemptView] = field(default_factory=list)
