@@ -35,7 +35,7 @@ from graphql import (
 )
 
 from resolvers.compiled.execute import _Bail
-from resolvers.compiled.fields import TYPE_OF, Fetch, GlobalId, Same
+from resolvers.compiled.fields import TYPE_OF, Fetch, Formatted, GlobalId, Same
 from resolvers.compiled.plan import FieldPlan, ObjectPlan, Plan
 from schema import ids
 
@@ -87,6 +87,12 @@ class _Writer:
             return f"{source}.{found}"
         if isinstance(found, Fetch):
             return f"request.fetched[{field.fetch_index}][id({source})]"
+        if isinstance(found, Formatted):
+            if found.attribute is None:
+                return f"{self.bind(found.format)}({source})"
+            if not found.attribute.isidentifier():
+                raise ValueError(f"not an attribute: {found.attribute!r}")
+            return f"{self.bind(found.format)}({source}.{found.attribute})"
         if isinstance(found, GlobalId):
             if not found.attribute.isidentifier():
                 raise ValueError(f"not an attribute: {found.attribute!r}")

@@ -97,8 +97,20 @@ class Same:
         return "SAME"
 
 
+@dataclass(frozen=True)
+class Formatted:
+    """``format(source.attribute)`` (or ``format(source)`` without an attribute): a value the
+    schema's rule writes from one attribute, called without a wrapper per field."""
+
+    format: Callable[[Any], Any]
+    attribute: str | None = None
+
+    def __call__(self, source: Any, request: Request) -> Any:
+        return self.format(source if self.attribute is None else getattr(source, self.attribute))
+
+
 SAME = Same()
-Source = str | Callable[[Any, Request], Any] | Same | Fetch  # or a GlobalId (a callable)
+Source = str | Callable[[Any, Request], Any] | Same | Fetch  # or a GlobalId or Formatted (callables)
 
 
 # --- fetches: Query -----------------------------------------------------------
@@ -292,11 +304,11 @@ class GlobalId:
 def _connection(cursor_of: Callable[[Any], str]) -> tuple[dict[str, Source], dict[str, Source]]:
     """A connection type's fields, and its edge type's (sources: a ``PageSource``, an item)."""
     connection: dict[str, Source] = {
-        "edges": lambda c, _: c.page.items,
+        "edges": "page.items",
         "pageInfo": SAME,
         "totalCount": "page.total_count",
     }
-    edge: dict[str, Source] = {"cursor": lambda item, _: cursor_of(item), "node": SAME}
+    edge: dict[str, Source] = {"cursor": Formatted(cursor_of), "node": SAME}
     return connection, edge
 
 
@@ -415,7 +427,7 @@ FIELDS: dict[str, dict[str, Source]] = {
         "usedUnits": "used_units",
         "overProvisionedUnits": "over_provisioned_units",
         "chargeableUnits": "chargeable_units",
-        "allocatedCredits": lambda t, _: format_credits(t.credits_e4),
+        "allocatedCredits": Formatted(format_credits, "credits_e4"),
     },
     "LineItem": {
         "id": GlobalId("LineItem"),
@@ -427,7 +439,7 @@ FIELDS: dict[str, dict[str, Source]] = {
         "usedUnits": "used_units",
         "overProvisionedUnits": "over_provisioned_units",
         "chargeableUnits": "chargeable_units",
-        "allocatedCredits": lambda line, _: format_credits(line.credits_e4),
+        "allocatedCredits": Formatted(format_credits, "credits_e4"),
         "comment": "comment",
         "referenceDay": "reference_day",
         "adjustmentReason": "adjustment_reason",
@@ -440,7 +452,7 @@ FIELDS: dict[str, dict[str, Source]] = {
         "day": "day",
         "provisionedUnits": "provisioned_units",
         "usedUnits": "used_units",
-        "allocatedCredits": lambda day, _: format_credits(day.credits_e4),
+        "allocatedCredits": Formatted(format_credits, "credits_e4"),
     },
     "ReportEvent": {
         "id": GlobalId("ReportEvent"),
