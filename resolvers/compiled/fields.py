@@ -51,7 +51,17 @@ from workflow.webhooks import reads as webhook_reads
 class Request:
     """One request on the compiled path: the caller, and what its fetches read."""
 
-    __slots__ = ("actions", "actor", "evidence", "fetched", "known_reports", "known_totals", "now", "variables")
+    __slots__ = (
+        "actions",
+        "actor",
+        "evidence",
+        "fetched",
+        "known_histories",
+        "known_reports",
+        "known_totals",
+        "now",
+        "variables",
+    )
 
     def __init__(self, actor: Actor, variables: Any) -> None:
         self.actor = actor
@@ -59,6 +69,8 @@ class Request:
         self.fetched: list[Any] = []  # per fetching field of the plan: {id(source): value}, or a failure
         # Reports whose history was read: an entry's ``report`` is then known (as in schema.history).
         self.known_reports: dict[int, ReportView] = {}
+        # Histories read with their report (a history screen): not read again.
+        self.known_histories: dict[int, list[EventView]] = {}
         # Totals read with their report (the report screen): not read again.
         self.known_totals: dict[int, Totals] = {}
         # availableActions by what they depend on (status, ownership, corrections): a list repeats them.
@@ -141,8 +153,17 @@ async def _reports(
 async def _report(
     request: Request, sources: Sequence[Any], args: dict[str, Any], selected: Selected
 ) -> list[ReportView | None]:
-    if "totals" not in selected:
+    if "totals" not in selected and "history" not in selected:
         return [await queries.visible_report(request.actor, args["id"])]
+    if "totals" not in selected:
+        # A history screen: the report and its history in one query.
+        ensure_reports_read(request.actor)
+        pk = ids.decode_as(ids.BILLING_REPORT, args["id"])
+        with_history = None if pk is None else await report_contents.visible_report_with_history(request.actor, pk)
+        if with_history is None:
+            return [None]
+        report, request.known_histories[report.id] = with_history
+        return [report]
     # The report screen: the report and its totals in one query.
     ensure_reports_read(request.actor)
     pk = ids.decode_as(ids.BILLING_REPORT, args["id"])
@@ -230,7 +251,10 @@ async def _totals(
 async def _history(
     request: Request, sources: Sequence[ReportView], args: dict[str, Any], selected: Selected
 ) -> list[list[EventView]]:
-    found = await report_contents.histories(r.id for r in sources)
+    found = dict(request.known_histories)
+    unknown = [r.id for r in sources if r.id not in found]
+    if unknown:
+        found.update(await report_contents.histories(unknown))
     request.known_reports.update((r.id, r) for r in sources)
     return [found[r.id] for r in sources]
 

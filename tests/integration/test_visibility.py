@@ -63,9 +63,16 @@ async def test_reading_reports_by_id_applies_the_same_rule_as_the_list_filter(wo
 
     found = await reads.visible_reports_by_id(actor, every_report)
     with_totals = [rid for rid in every_report if await report_contents.visible_report_with_totals(actor, rid)]
+    with_history = {rid: await report_contents.visible_report_with_history(actor, rid) for rid in every_report}
 
     filtered = await BillingReport.filter(visible_reports(actor)).values_list("id", flat=True)
     assert sorted(found) == sorted(with_totals) == sorted(filtered)
+    assert sorted(rid for rid, read in with_history.items() if read is not None) == sorted(filtered)
+    # ... and the one-query read of a report with its history reads them as the two reads do.
+    histories = await report_contents.histories(filtered)
+    for rid in filtered:
+        report, history = with_history[rid]  # type: ignore[misc]
+        assert (report, history) == (found[rid], histories[rid])
 
 
 @pytest.mark.parametrize("who", [*SEES, "system"])

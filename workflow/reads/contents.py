@@ -274,17 +274,50 @@ async def visible_event(actor: Actor, event_id: int) -> EventView | None:
     return _events_of(rows)[0]
 
 
-def _events_of(rows: Sequence[Row]) -> list[EventView]:
-    """The entries of ``_EVENTS``' rows (ordered by entry, then change), each with its changes."""
+def _events_of(rows: Sequence[Row], p: str = "") -> list[EventView]:
+    """The entries of ``_EVENTS``' rows (ordered by entry, then change), each with its changes.
+
+    ``p``: the prefix of their columns in a wider row (``visible_report_with_history``'s).
+    """
     events: list[EventView] = []
     changes: list[ChangeView] = []
     for row in rows:
-        if not events or events[-1].id != row["id"]:
+        if row[p + "id"] is None:  # a report without entries (never: generation writes one)
+            continue
+        if not events or events[-1].id != row[p + "id"]:
             changes = []
-            events.append(_event(row, changes))
-        if row["line_item_id"] is not None:
-            changes.append(_change(row))
+            events.append(_event(row, changes, p))
+        if row[p + "line_item_id"] is not None:
+            changes.append(_change(row, p))
     return events
+
+
+async def visible_report_with_history(actor: Actor, report_id: int) -> tuple[ReportView, list[EventView]] | None:
+    """``visible_reports_by_id`` and ``histories`` for one report, in one query (a history screen's)."""
+    sql = reports_by_id_sql(1, columns=_HISTORY_COLUMNS, joins=_HISTORY_JOINS) + "ORDER BY h.id, c.id\n"
+    rows = await read(connection(), sql, **id_params([report_id]))
+    if not rows:
+        return None
+    view = report_of_row(rows[0])
+    if not can_see(actor, view.ownership):
+        return None
+    return view, _events_of(rows, "h_")
+
+
+# _EVENTS' columns beside a report's (reads.reports_by_id_sql), prefixed "h_".
+_HISTORY_COLUMNS = """,
+       h.id AS h_id, h.report_id AS h_report_id, h.action AS h_action, h.from_status AS h_from_status,
+       h.to_status AS h_to_status, h.version AS h_version, h.occurred_at AS h_occurred_at,
+       h.comment AS h_comment, h.purchase_order AS h_purchase_order, hp.name AS h_principal_name,
+       ho.id AS h_organization_id, ho.name AS h_organization_name, ho.tier AS h_organization_tier,
+       c.line_item_id AS h_line_item_id, c.old_chargeable_units AS h_old_chargeable_units,
+       c.new_chargeable_units AS h_new_chargeable_units, c.old_comment AS h_old_comment,
+       c.new_comment AS h_new_comment, c.old_reason AS h_old_reason, c.new_reason AS h_new_reason"""
+_HISTORY_JOINS = """
+LEFT JOIN history_entry h ON h.report_id = r.id
+LEFT JOIN principal hp ON hp.id = h.principal_id
+LEFT JOIN organization ho ON ho.id = h.organization_id
+LEFT JOIN history_line_change c ON c.entry_id = h.id"""
 
 
 async def events_by_id(entry_ids: Iterable[int]) -> dict[int, EventView]:
@@ -295,8 +328,7 @@ async def events_by_id(entry_ids: Iterable[int]) -> dict[int, EventView]:
     condition = f"h.id IN ({', '.join(f':e{n}' for n in range(len(ids)))})"
     params = {f"e{n}": entry_id for n, entry_id in enumerate(ids)}
     rows = await read(connection(), _EVENTS.format(condition=condition), **params)
-    changes = await _changes_of(condition, params)
-    return {row["id"]: _event(row, changes.get(row["id"], [])) for row in rows}
+    return {event.id: event for event in _events_of(rows)}
 
 
 async def changes_of_entries(entry_ids: Sequence[int]) -> dict[int, list[ChangeView]]:
@@ -314,15 +346,15 @@ async def _changes_of(condition: str, params: dict[str, Any]) -> dict[int, list[
     return by_entry
 
 
-def _change(row: Row) -> ChangeView:
+def _change(row: Row, p: str = "") -> ChangeView:
     return ChangeView(
-        row["line_item_id"],
-        int(row["old_chargeable_units"]),
-        int(row["new_chargeable_units"]),
-        row["old_comment"],
-        row["new_comment"],
-        _reason(row["old_reason"]),
-        _reason(row["new_reason"]),
+        row[p + "line_item_id"],
+        int(row[p + "old_chargeable_units"]),
+        int(row[p + "new_chargeable_units"]),
+        row[p + "old_comment"],
+        row[p + "new_comment"],
+        _reason(row[p + "old_reason"]),
+        _reason(row[p + "new_reason"]),
     )
 
 
@@ -330,23 +362,24 @@ def _reason(value: str | None) -> AdjustmentReason | None:
     return None if value is None else AdjustmentReason(value)
 
 
-def _event(row: Row, changes: list[ChangeView]) -> EventView:
+def _event(row: Row, changes: list[ChangeView], p: str = "") -> EventView:
     organization = None
-    if row["organization_id"] is not None:
+    if row[p + "organization_id"] is not None:
         organization = OrganizationView(
-            row["organization_id"], row["organization_name"], Tier(row["organization_tier"])
+            row[p + "organization_id"], row[p + "organization_name"], Tier(row[p + "organization_tier"])
         )
+    from_status = row[p + "from_status"]
     return EventView(
-        id=row["id"],
-        report_id=row["report_id"],
-        action=ReportEventAction(row["action"]),
-        from_status=None if row["from_status"] is None else ReportStatus(row["from_status"]),
-        to_status=ReportStatus(row["to_status"]),
-        version=row["version"],
-        occurred_at=as_datetime(row["occurred_at"]),
-        principal_name=row["principal_name"],
+        id=row[p + "id"],
+        report_id=row[p + "report_id"],
+        action=ReportEventAction(row[p + "action"]),
+        from_status=None if from_status is None else ReportStatus(from_status),
+        to_status=ReportStatus(row[p + "to_status"]),
+        version=row[p + "version"],
+        occurred_at=as_datetime(row[p + "occurred_at"]),
+        principal_name=row[p + "principal_name"],
         organization=organization,
-        comment=row["comment"],
+        comment=row[p + "comment"],
         changes=changes,
-        purchase_order=row["purchase_order"],
+        purchase_order=row[p + "purchase_order"],
     )
