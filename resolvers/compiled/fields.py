@@ -35,7 +35,7 @@ from schema import ids
 from schema.permissions import ensure_reports_read
 from schema.reports import line_cursor, line_page_arguments
 from schema.webhooks import delivery_cursor, delivery_page_arguments, endpoint_cursor
-from workflow.core.actors import Actor
+from workflow.core.actors import Actor, role_of
 from workflow.core.credits import format_credits
 from workflow.core.deadlines import period_deadline
 from workflow.core.machine import available_actions
@@ -347,11 +347,14 @@ def _end_cursor(c: PageSource, request: Request) -> str | None:
 
 
 def _actions(report: ReportView, request: Request) -> list[Any]:
+    ownership = report.ownership
     corrections = report.corrections_at(request.now)
-    key = (report.status, report.partner.id, report.parent_id, corrections)  # all the rule reads
+    # All the rule reads of the report, for one caller: its status, the caller's role in it
+    # (machine.is_permitted reads only that of the ownership) and the correction state.
+    key = (report.status, role_of(request.actor, ownership), corrections)
     found = request.actions.get(key)
     if found is None:
-        found = request.actions[key] = available_actions(report.status, report.ownership, request.actor, corrections)
+        found = request.actions[key] = available_actions(report.status, ownership, request.actor, corrections)
     return found
 
 

@@ -9,9 +9,11 @@ proves that the role, not a missing scope, is what refuses.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from vocabulary.enums import ReportAction, ReportStatus, Scope, Tier
-from workflow.core.actors import SYSTEM, Actor, ReportOwnership
+from workflow.core.actors import SYSTEM, Actor, ReportOwnership, role_of
 from workflow.core.corrections import CorrectionState
 from workflow.core.errors import CorrectionPending, CorrectionWindowClosed, Forbidden, InvalidTransition
 from workflow.core.machine import OFFERED_ACTIONS, ReportSubject, available_actions, fire
@@ -276,3 +278,31 @@ def test_a_refusal_names_the_status_and_the_action() -> None:
         fire("submit", ReportSubject(U, OWNERSHIP), ACTORS["owner"])
     assert str(refused.value) == "a report that is UNDER_REVIEW cannot be submitted"
     assert refused.value.problems[0].code.value == "INVALID_TRANSITION"
+
+
+@given(
+    status=st.sampled_from(list(ReportStatus)),
+    tier=st.sampled_from(list(Tier)),
+    caller=st.integers(1, 4),
+    partners=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+    parents=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+    window_open=st.booleans(),
+    pending=st.booleans(),
+)
+def test_available_actions_depend_only_on_status_role_and_corrections(
+    status: ReportStatus,
+    tier: Tier,
+    caller: int,
+    partners: tuple[int, int],
+    parents: tuple[int, int],
+    window_open: bool,
+    pending: bool,
+) -> None:
+    # resolvers.compiled.fields._actions computes them once per (status, role, corrections) in a request.
+    actor = Actor(1, "someone", caller, tier, frozenset(Scope))
+    corrections = CorrectionState(window_open=window_open, pending=pending)
+    first, second = (ReportOwnership(partner_id=p, parent_id=q) for p, q in zip(partners, parents, strict=True))
+    if role_of(actor, first) is role_of(actor, second):
+        assert available_actions(status, first, actor, corrections) == available_actions(
+            status, second, actor, corrections
+        )
