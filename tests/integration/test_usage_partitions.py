@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -28,7 +29,7 @@ from tests.world import World, build_world
 from vocabulary.enums import ReportStatus
 from workflow.core.actors import SYSTEM
 from workflow.core.periods import Month
-from workflow.database.sql import fetch
+from workflow.database.sql import fetch, run
 from workflow.generation import sql as generation_sql
 from workflow.generation.generate import generate_reports
 from workflow.usage.csv_format import staged_rows
@@ -60,6 +61,34 @@ async def migrated() -> AsyncIterator[World]:
 async def partitions() -> list[str]:
     attached, _ = await list_partitions()
     return [p.name for p in attached]
+
+
+async def given_usage_before_partitions(conn: Any, months: list[str]) -> None:
+    """8 customers of one Tier 2 partner, 3 days of one solution in each month: 24 rows a month."""
+    await run(
+        conn,
+        "INSERT INTO organization (id, name, tier, parent_id, auto_approve, created_at) VALUES "
+        "(901, 'North', 'TIER1', NULL, false, now()), (902, 'Alpha', 'TIER2', 901, false, now())",
+    )
+    await run(
+        conn,
+        "INSERT INTO solution (id, code, name, billing_unit, aggregation_rule) "
+        "VALUES (901, 'OLD', 'Old', 'seat', 'PEAK_CREDITS_DAY')",
+    )
+    for n in range(8):
+        await run(
+            conn, "INSERT INTO customer (id, name, partner_id) VALUES (:id, :name, 902)", id=901 + n, name=f"c{n}"
+        )
+    for month in months:
+        first = Month.parse(month).starts_on
+        for n in range(8):
+            for d in range(3):
+                await run(
+                    conn,
+                    "INSERT INTO daily_usage (customer_id, solution_id, day, provisioned_units, used_units, credits_e4)"
+                    " VALUES (:customer, 901, :day, 12, :used, 25000)",
+                    customer=901 + n, day=first + timedelta(days=d), used=10 + d,
+                )  # fmt: skip
 
 
 def month_usage(world: World, month: str, days: int = 3) -> list[UsageRecord]:
@@ -166,8 +195,9 @@ async def test_migration_0005_moves_the_existing_rows_into_their_months() -> Non
         await create_postgres_database_if_missing(url)
         async with open_database(url):
             await migrate(config=tortoise_config(url), target="models.0004_month_end_close")
-            world = await build_world()
-            await world.add_usage(month_usage(world, "2024-11") + month_usage(world, "2024-12"))
+            # Rows as that schema holds them, in raw SQL: today's models (and the world's
+            # tokens) have columns of later migrations, and recordUsage the partitions'.
+            await given_usage_before_partitions(connections.get("default"), ["2024-11", "2024-12"])
             before = await DailyUsage.all().order_by("id").values_list("id", "customer_id", "day", "used_units")
 
             await migrate(config=tortoise_config(url))
@@ -180,7 +210,8 @@ async def test_migration_0005_moves_the_existing_rows_into_their_months() -> Non
                 "SELECT tableoid::regclass::text AS part, count(*) AS n FROM daily_usage GROUP BY 1 ORDER BY 1",
             )
             assert [(c["part"], c["n"]) for c in counts] == [("daily_usage_2024_11", 24), ("daily_usage_2024_12", 24)]
+            world = await build_world()
             await world.add_usage(month_usage(world, "2024-12", days=4))  # the sequence goes on: no key clash
-            assert await DailyUsage.all().count() == 56
+            assert await DailyUsage.all().count() == 48 + 4 * sum(len(p.customers) for p in world.tier2s)
     finally:
         await drop_postgres_database(url)
