@@ -153,24 +153,19 @@ async def _reports(
 async def _report(
     request: Request, sources: Sequence[Any], args: dict[str, Any], selected: Selected
 ) -> list[ReportView | None]:
-    if "totals" not in selected and "history" not in selected:
+    # The report screen and a history screen read the report with what they show, in one query.
+    if "totals" in selected:
+        read, known = report_contents.visible_report_with_totals, request.known_totals
+    elif "history" in selected:
+        read, known = report_contents.visible_report_with_history, request.known_histories  # type: ignore[assignment]
+    else:
         return [await queries.visible_report(request.actor, args["id"])]
-    if "totals" not in selected:
-        # A history screen: the report and its history in one query.
-        ensure_reports_read(request.actor)
-        pk = ids.decode_as(ids.BILLING_REPORT, args["id"])
-        with_history = None if pk is None else await report_contents.visible_report_with_history(request.actor, pk)
-        if with_history is None:
-            return [None]
-        report, request.known_histories[report.id] = with_history
-        return [report]
-    # The report screen: the report and its totals in one query.
     ensure_reports_read(request.actor)
     pk = ids.decode_as(ids.BILLING_REPORT, args["id"])
-    found = None if pk is None else await report_contents.visible_report_with_totals(request.actor, pk)
+    found = None if pk is None else await read(request.actor, pk)
     if found is None:
         return [None]
-    report, request.known_totals[report.id] = found
+    report, known[report.id] = found
     return [report]
 
 

@@ -44,8 +44,6 @@ from graphql import (
     get_named_type,
     is_abstract_type,
     is_leaf_type,
-    is_list_type,
-    is_non_null_type,
     visit,
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_directive_values
@@ -231,13 +229,3 @@ def _applies(state: _Compiling, condition: Any, object_type: GraphQLObjectType) 
         return True
     # A fragment on an interface or union applies to the object types it includes.
     return is_abstract_type(named) and state.schema.is_sub_type(named, object_type)
-
-
-def nullable_parts(type_: GraphQLOutputType) -> tuple[bool, GraphQLOutputType]:
-    """(non-null?, the type inside the non-null wrapper)."""
-    if is_non_null_type(type_):
-        return True, type_.of_type
-    return False, type_
-
-
-__all__ = ["FieldPlan", "ObjectPlan", "Plan", "Unsupported", "compile_plan", "directive_variables", "is_list_type"]
