@@ -109,6 +109,30 @@ async def test_generated_and_regenerated_lines_have_the_reference_figures(
     await assert_lines_match_the_reference(world, usage)
 
 
+@pytest.mark.parametrize("rule", list(AggregationRule))
+async def test_when_every_solution_has_one_rule_the_lines_still_have_the_reference_figures(
+    world: World, rule: AggregationRule
+) -> None:
+    """PostgreSQL's first generation leaves out the rules no solution has, and reads without
+    a per-rule filter when one rule is left (``create_period_figures_postgres``)."""
+    for solution in world.solutions.values():
+        solution.aggregation_rule = rule
+        await solution.save(update_fields=["aggregation_rule"])
+    rnd = random.Random(rule.value)
+    rows = [
+        (c, code, offset, rnd.randrange(40), rnd.randrange(40), rnd.choice([0, 25_000, rnd.randrange(10**8)]))
+        for c in range(6)
+        for code in CODES
+        for offset in rnd.sample(range(-1, 32), rnd.randrange(1, 20))
+    ]
+    usage: dict[tuple[int, str, date], DayUsage] = {}
+    await record(world, rows, usage, zero=False)
+
+    await generate_reports(world.platform.actor, PERIOD)
+
+    await assert_lines_match_the_reference(world, usage)
+
+
 async def test_every_number_of_days_from_1_to_31_gives_the_reference_figures(world: World) -> None:
     """Each rule over N = 1..31 days, credits all distinct and then with ties: the nearest
     rank ceil(0.85 N) is exercised at every N, which random months reach only by chance."""

@@ -26,7 +26,7 @@ from server.database import tortoise_config
 from server.database_session import apply_migrations, create_postgres_database_if_missing, open_database
 from tests.conftest import drop_postgres_database, fresh_database_url
 from tests.world import World, build_world
-from vocabulary.enums import ReportStatus
+from vocabulary.enums import AggregationRule, ReportStatus
 from workflow.core.actors import SYSTEM
 from workflow.core.periods import Month
 from workflow.database.sql import fetch, run
@@ -144,9 +144,16 @@ async def test_a_months_generation_reads_only_its_partition(migrated: World) -> 
         row["QUERY PLAN"]
         for row in await fetch(
             conn,
-            "EXPLAIN " + generation_sql.CREATE_PERIOD_FIGURES_POSTGRES.replace(" ON COMMIT DROP", ""),
+            "EXPLAIN "
+            + generation_sql.create_period_figures_postgres(frozenset(AggregationRule)).replace(" ON COMMIT DROP", ""),
             starts_on=period.starts_on,
             ends_on=period.ends_on,
+            **{
+                generation_sql.RULE_SOLUTIONS_PARAMETER[rule]: [
+                    s.id for s in migrated.solutions.values() if s.aggregation_rule == rule
+                ]
+                for rule in AggregationRule
+            },
         )
     )
 

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models import BillingPeriod, BillingReport, LineItem
-from vocabulary.enums import EDITABLE_STATUSES, ReportEventAction, ReportStatus, Scope
+from vocabulary.enums import EDITABLE_STATUSES, AggregationRule, ReportEventAction, ReportStatus, Scope
 from workflow.core.actors import Actor, is_platform_with
 from workflow.core.adjustments import LineChange, keeps_adjustment
 from workflow.core.deadlines import DEFAULT_DEADLINE_DAYS, report_deadline
@@ -93,8 +93,19 @@ async def _create_missing(
     conn, postgres = work.conn, work.postgres
     if postgres:
         # The same figures, faster (see generation_sql): aggregated first, on their own.
+        solutions_by_rule: dict[AggregationRule, list[int]] = {}
+        for row in await fetch(conn, q.SOLUTIONS_BY_RULE):
+            solutions_by_rule.setdefault(AggregationRule(row["aggregation_rule"]), []).append(row["id"])
+        if not solutions_by_rule:
+            return 0  # no solution, so no usage either
         await run(conn, q.AGGREGATION_MEMORY_POSTGRES)
-        await run(conn, q.CREATE_PERIOD_FIGURES_POSTGRES, starts_on=month.starts_on, ends_on=month.ends_on)
+        await run(
+            conn,
+            q.create_period_figures_postgres(frozenset(solutions_by_rule)),
+            starts_on=month.starts_on,
+            ends_on=month.ends_on,
+            **{q.RULE_SOLUTIONS_PARAMETER[rule]: ids for rule, ids in solutions_by_rule.items()},
+        )
         await run(conn, q.ANALYZE_PERIOD_FIGURES_POSTGRES)
         partners = await fetch(conn, q.PARTNERS_WITH_FIGURES_POSTGRES, period_id=period.id)
     else:

@@ -12,13 +12,15 @@ rule (``workflow.core.aggregation`` is the plain-Python meaning the tests hold i
 Credits are whole ten-thousandths (BIGINT), so every comparison and sum is exact on both
 databases.
 
-On PostgreSQL, first generation computes the same figures another way, about twice as
-fast on 3.1M daily rows (bench/generation.py): ``CREATE_PERIOD_FIGURES_POSTGRES``.
+On PostgreSQL, first generation computes the same figures another way, several times
+faster on a vendor's month (bench/generation.py): ``create_period_figures_postgres``.
 
 Statuses and actions are written into the text from their enums, never typed by hand.
 """
 
-from vocabulary.enums import EDITABLE_STATUSES, ReportEventAction, ReportStatus
+from functools import lru_cache
+
+from vocabulary.enums import EDITABLE_STATUSES, AggregationRule, ReportEventAction, ReportStatus
 
 # The statuses regeneration may change, as an SQL list: 'PREPARING', 'REJECTED'.
 _EDITABLE = ", ".join(f"'{status.value}'" for status in sorted(EDITABLE_STATUSES))
@@ -135,54 +137,89 @@ WHERE r.status IN ({_EDITABLE})
 
 # --- PostgreSQL: first generation ------------------------------------------------------
 #
-# One scan of the period's usage, grouped by (customer, solution), yields both the peak
-# day and the sums: the peak is max(ARRAY[credits, day, provisioned, used]) (arrays
-# compare element by element, so the most credits win and then the latest day: the
-# PEAK_CREDITS_DAY rule), a hash aggregate where the window function needs a sort of
-# every row. PERCENTILE_85_DAY takes the value at rank (85 N + 99) / 100 of the sorted
-# credits, then the latest day holding it: two more passes, which stop at once when no
-# solution has that rule (a hash join on an empty side reads nothing).
-# As CREATE TABLE AS it may run in parallel, which INSERT … SELECT never does; the
-# partners to report on and the lines are then read from this temporary table (dropped
-# at commit). Day offsets count from 2000-01-01.
-CREATE_PERIOD_FIGURES_POSTGRES = """
-CREATE TEMPORARY TABLE period_figures ON COMMIT DROP AS
-WITH by_pair AS (
-    SELECT u.customer_id, u.solution_id,
-           max(ARRAY[u.credits_e4, u.day - DATE '2000-01-01', u.provisioned_units, u.used_units]) AS peak,
-           SUM(u.provisioned_units) AS provisioned_sum, SUM(u.used_units) AS used_sum,
-           SUM(u.credits_e4) AS credits_sum
+# One scan of the period's usage per rule in use, grouped by (customer, solution), into a
+# temporary table ``period_figures`` (dropped at commit). As CREATE TABLE AS it may run in
+# parallel, which INSERT … SELECT never does; the partners to report on and the lines are
+# then read from it.
+#
+# - PEAK_CREDITS_DAY: max(ARRAY[credits, day, provisioned, used]) (arrays compare element
+#   by element, so the most credits win and then the latest day), a hash aggregate where
+#   the window function needs a sort of every row.
+# - DAILY_SUM: the three sums.
+# - PERCENTILE_85_DAY: the value at rank (85 N + 99) / 100 of the sorted credits, then the
+#   latest day holding it (two more passes).
+#
+# Each rule reads only its own solutions' rows (``solution_id = ANY(:<rule>)``; no filter
+# when the solutions all share one rule), and a rule no solution uses is not in the
+# statement at all. Measured on 31M daily rows (bench/README.md): one aggregate computing
+# the peak and the sums for every pair, then joined to the solutions' rules, took twice as
+# long as the peak alone — the sums' states doubled the hash table's memory (it spilled),
+# and a join to ``solution`` per row costs more than the ``ANY`` test of a short array.
+# Each branch names the table's columns (the first one's names are the table's). Day
+# offsets count from 2000-01-01.
+_BRANCHES_POSTGRES: dict[AggregationRule, str] = {
+    AggregationRule.PEAK_CREDITS_DAY: """
+    SELECT customer_id, solution_id, DATE '2000-01-01' + peak[2]::integer AS reference_day,
+           peak[3] AS provisioned_units, peak[4] AS used_units, peak[1] AS credits_e4
+    FROM (SELECT u.customer_id, u.solution_id,
+                 max(ARRAY[u.credits_e4, u.day - DATE '2000-01-01', u.provisioned_units, u.used_units]) AS peak
+          FROM daily_usage u
+          WHERE u.day >= :starts_on AND u.day <= :ends_on{only}
+          GROUP BY u.customer_id, u.solution_id) by_pair""",
+    AggregationRule.DAILY_SUM: """
+    SELECT u.customer_id, u.solution_id, NULL::date AS reference_day,
+           SUM(u.provisioned_units)::bigint AS provisioned_units, SUM(u.used_units)::bigint AS used_units,
+           SUM(u.credits_e4)::bigint AS credits_e4
     FROM daily_usage u
-    WHERE u.day >= :starts_on AND u.day <= :ends_on
-    GROUP BY u.customer_id, u.solution_id
-),
-p85_value AS (
-    SELECT u.customer_id, u.solution_id,
-           (array_agg(u.credits_e4 ORDER BY u.credits_e4))[((85 * COUNT(*) + 99) / 100)::integer] AS credits_e4
-    FROM daily_usage u
-    JOIN solution s ON s.id = u.solution_id AND s.aggregation_rule = 'PERCENTILE_85_DAY'
-    WHERE u.day >= :starts_on AND u.day <= :ends_on
-    GROUP BY u.customer_id, u.solution_id
-),
-p85 AS (
-    SELECT u.customer_id, u.solution_id, v.credits_e4,
-           max(ARRAY[u.day - DATE '2000-01-01', u.provisioned_units, u.used_units]) AS latest
-    FROM daily_usage u
-    JOIN p85_value v ON v.customer_id = u.customer_id AND v.solution_id = u.solution_id
-                    AND v.credits_e4 = u.credits_e4
-    WHERE u.day >= :starts_on AND u.day <= :ends_on
-    GROUP BY u.customer_id, u.solution_id, v.credits_e4
-)
-SELECT b.customer_id, b.solution_id, DATE '2000-01-01' + b.peak[2]::integer AS reference_day,
-       b.peak[3] AS provisioned_units, b.peak[4] AS used_units, b.peak[1] AS credits_e4
-FROM by_pair b JOIN solution s ON s.id = b.solution_id AND s.aggregation_rule = 'PEAK_CREDITS_DAY'
-UNION ALL
-SELECT b.customer_id, b.solution_id, NULL, b.provisioned_sum, b.used_sum, b.credits_sum
-FROM by_pair b JOIN solution s ON s.id = b.solution_id AND s.aggregation_rule = 'DAILY_SUM'
-UNION ALL
-SELECT customer_id, solution_id, DATE '2000-01-01' + latest[1]::integer, latest[2], latest[3], credits_e4
-FROM p85
-"""
+    WHERE u.day >= :starts_on AND u.day <= :ends_on{only}
+    GROUP BY u.customer_id, u.solution_id""",
+    AggregationRule.PERCENTILE_85_DAY: """
+    SELECT customer_id, solution_id, DATE '2000-01-01' + latest[1]::integer AS reference_day,
+           latest[2] AS provisioned_units, latest[3] AS used_units, credits_e4
+    FROM (SELECT u.customer_id, u.solution_id, v.credits_e4,
+                 max(ARRAY[u.day - DATE '2000-01-01', u.provisioned_units, u.used_units]) AS latest
+          FROM daily_usage u
+          JOIN (SELECT u.customer_id, u.solution_id,
+                       (array_agg(u.credits_e4 ORDER BY u.credits_e4))[((85 * COUNT(*) + 99) / 100)::integer]
+                           AS credits_e4
+                FROM daily_usage u
+                WHERE u.day >= :starts_on AND u.day <= :ends_on{only}
+                GROUP BY u.customer_id, u.solution_id) v
+            ON v.customer_id = u.customer_id AND v.solution_id = u.solution_id AND v.credits_e4 = u.credits_e4
+          WHERE u.day >= :starts_on AND u.day <= :ends_on{only}
+          GROUP BY u.customer_id, u.solution_id, v.credits_e4) p85""",
+}
+
+# The placeholder holding the IDs of a rule's solutions.
+RULE_SOLUTIONS_PARAMETER: dict[AggregationRule, str] = {
+    AggregationRule.PEAK_CREDITS_DAY: "peak_solutions",
+    AggregationRule.DAILY_SUM: "sum_solutions",
+    AggregationRule.PERCENTILE_85_DAY: "p85_solutions",
+}
+
+
+@lru_cache(maxsize=8)
+def create_period_figures_postgres(rules: frozenset[AggregationRule]) -> str:
+    """The CREATE TEMPORARY TABLE of the period's figures for the rules in ``rules``.
+
+    With more than one rule, each branch takes its solutions' IDs as the list parameter
+    ``RULE_SOLUTIONS_PARAMETER[rule]``; with one, no parameter (every row is that rule's).
+    """
+    if not rules:
+        raise ValueError("no aggregation rule in use: there is nothing to aggregate")
+    filtered = len(rules) > 1
+    branches = [
+        _BRANCHES_POSTGRES[rule].format(
+            only=f" AND u.solution_id = ANY(:{RULE_SOLUTIONS_PARAMETER[rule]})" if filtered else ""
+        )
+        for rule in AggregationRule
+        if rule in rules
+    ]
+    return "CREATE TEMPORARY TABLE period_figures ON COMMIT DROP AS" + "\n    UNION ALL".join(branches)
+
+
+# The solutions by rule: which branches the statement above needs, and their IDs.
+SOLUTIONS_BY_RULE = "SELECT id, aggregation_rule FROM solution"
 
 # In key order: the unique index fills left to right, and a report's lines get their IDs
 # in customer order.
@@ -203,7 +240,7 @@ WHERE o.id IN (SELECT c.partner_id FROM period_figures f JOIN customer c ON c.id
 # join the lines to their reports row by row (measured: 55 s instead of 1.5 s).
 ANALYZE_PERIOD_FIGURES_POSTGRES = "ANALYZE period_figures"
 
-# The period's aggregation holds one group per (customer, solution) in memory (about
-# 500 bytes each: 100,000 lines take ~50 MB); with the default 4 MB it spills to disk.
-# For this transaction only.
+# The period's aggregation holds one group per (customer, solution) in memory: about 210
+# bytes for the peak (1M lines: 213 MB measured, within work_mem × hash_mem_multiplier,
+# 2 by default); with the default 4 MB it spills to disk. For this transaction only.
 AGGREGATION_MEMORY_POSTGRES = "SET LOCAL work_mem = '128MB'"
