@@ -19,6 +19,20 @@ What is measured, and where it is counted (each hook is one call into this modul
     billing_reports_deadline_sweeps_total{result}                the background sweep (``server.deadline_job``)
     billing_reports_deadline_sweep_reports_total{action}         reports it auto-submitted / auto-approved
     billing_reports_deadline_sweep_duration_seconds              its runs
+    billing_reports_webhook_attempts_total{result}               webhook delivery attempts by what they left:
+                                                                 succeeded, retrying, failed, gone (410: the
+                                                                 endpoint disabled), expired (claim lost,
+                                                                 nothing recorded) (the dispatcher's observer)
+    billing_reports_webhook_attempt_duration_seconds             the attempts' time, a histogram
+    billing_reports_webhook_first_attempt_lag_seconds            from an event's commit to the start of its
+                                                                 delivery's first attempt, a histogram
+    billing_reports_webhook_deliveries{state="pending"|"due"}    read from the database at each scrape: the
+    billing_reports_webhook_oldest_due_seconds                   deliveries of enabled endpoints waiting (due:
+                                                                 their time has come), and how long the oldest
+                                                                 due one has waited (0: none). One database,
+                                                                 so one value whichever worker answers; left
+                                                                 out of a scrape when the database does not
+                                                                 answer within ``BACKLOG_TIMEOUT_SECONDS``
     billing_reports_workers                                      worker processes serving (1 each)
 
 Several worker processes: ``billing-reports serve`` always runs prometheus-client's
@@ -43,6 +57,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import ipaddress
+import logging
 import os
 import re
 import time
@@ -63,8 +78,13 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.core import GaugeMetricFamily
 from starlette.requests import Request
 from starlette.responses import Response
+
+from workflow.webhooks.dispatcher import Attempted, Backlog, backlog
+
+log = logging.getLogger("billing_reports.metrics")
 
 MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 MAX_OPERATION_NAMES = 200
@@ -123,6 +143,22 @@ SWEEP_SECONDS = Histogram(
     buckets=(0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0),
 )
 WORKERS = Gauge("billing_reports_workers", "Worker processes serving the API", multiprocess_mode="livesum")
+WEBHOOK_ATTEMPTS = Counter(
+    "billing_reports_webhook_attempts",
+    "Webhook delivery attempts by what they left: succeeded, retrying, failed, gone (410), expired (claim lost)",
+    ["result"],
+)
+WEBHOOK_ATTEMPT_SECONDS = Histogram(
+    "billing_reports_webhook_attempt_duration_seconds",
+    "Time of a webhook delivery attempt (the request to the receiver, bounded at 15 s)",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0),
+)
+WEBHOOK_FIRST_ATTEMPT_LAG = Histogram(
+    "billing_reports_webhook_first_attempt_lag_seconds",
+    "From an event's commit to the start of its webhook delivery's first attempt",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0),
+)
+BACKLOG_TIMEOUT_SECONDS = 2.0
 
 
 def multiprocess_mode() -> bool:
@@ -292,6 +328,53 @@ def observe_sweep(seconds: float, *, auto_submitted: int, auto_approved: int, fa
         SWEEP_REPORTS.labels("auto_approved").inc(auto_approved)
 
 
+# --- webhooks ---------------------------------------------------------------------------------
+
+
+def observe_webhook_attempt(attempted: Attempted) -> None:
+    """The dispatcher's observer (``server.webhook_job``): one attempt, recorded or not."""
+    WEBHOOK_ATTEMPTS.labels(attempted.recorded).inc()
+    WEBHOOK_ATTEMPT_SECONDS.observe(attempted.result.duration_ms / 1000)
+    if attempted.delivery.attempt_count == 0:
+        lag = (attempted.started_at - attempted.delivery.created_at).total_seconds()
+        WEBHOOK_FIRST_ATTEMPT_LAG.observe(max(lag, 0.0))
+
+
+class _BacklogCollector:
+    """The webhook backlog as read for one scrape (a collector of a registry made for it)."""
+
+    def __init__(self, backlog: Backlog) -> None:
+        self.backlog = backlog
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        deliveries = GaugeMetricFamily(
+            "billing_reports_webhook_deliveries",
+            "Webhook deliveries of enabled endpoints waiting to be sent (pending), and of them those due now (due)",
+            labels=["state"],
+        )
+        deliveries.add_metric(["pending"], self.backlog.pending)
+        deliveries.add_metric(["due"], self.backlog.due)
+        yield deliveries
+        yield GaugeMetricFamily(
+            "billing_reports_webhook_oldest_due_seconds",
+            "How long the longest-waiting due webhook delivery has waited (0: none is due)",
+            value=self.backlog.oldest_due_seconds,
+        )
+
+
+async def _backlog_exposition() -> bytes:
+    """The webhook backlog in the text format, or nothing if the database does not answer."""
+    try:
+        async with asyncio.timeout(BACKLOG_TIMEOUT_SECONDS):
+            waiting = await backlog()
+    except Exception as error:  # unreachable, busy, not migrated: the process's metrics still answer
+        log.warning("metrics: the webhook backlog is left out (%s: %s)", type(error).__name__, error)
+        return b""
+    registry = CollectorRegistry()
+    registry.register(_BacklogCollector(waiting))
+    return generate_latest(registry)
+
+
 # --- the worker's life ------------------------------------------------------------------------
 
 
@@ -369,7 +452,7 @@ def metrics_endpoint(access: Access) -> Callable[[Request], object]:
         if not access.allows(request):
             body = {"errors": [{"message": "not allowed to read the metrics", "extensions": {"code": "FORBIDDEN"}}]}
             return Response(orjson.dumps(body), status_code=403, media_type="application/json")
-        return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
+        return Response(exposition() + await _backlog_exposition(), media_type=CONTENT_TYPE_LATEST)
 
     return metrics
 

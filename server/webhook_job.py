@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
 from schema import ids
+from server import metrics
 from workflow.webhooks.dispatcher import Dispatcher
 
 
@@ -19,7 +20,7 @@ async def webhook_dispatcher(enabled: bool) -> AsyncIterator[Dispatcher | None]:
     if not enabled:
         yield None
         return
-    dispatcher = Dispatcher(ids.encode)
+    dispatcher = Dispatcher(ids.encode, observe=metrics.observe_webhook_attempt)
     task = asyncio.create_task(dispatcher.run(), name="webhook-dispatcher")
     try:
         yield dispatcher

@@ -64,7 +64,7 @@ WHERE id IN (
     ORDER BY d.next_attempt_at, d.id
     LIMIT :limit{lock}
 )
-RETURNING id, message_id, endpoint_id, entry_id, event_type, attempt_count
+RETURNING id, message_id, endpoint_id, entry_id, event_type, attempt_count, created_at
 """
 _EVENT = """
 SELECT h.id, h.report_id, h.action, h.from_status, h.to_status, h.version, h.occurred_at,
@@ -84,6 +84,34 @@ VALUES (:id, :at, :response_status, :duration_ms, :error)
 """
 
 
+# What waits to be sent, for the operators' metrics: deliveries of enabled endpoints still
+# PENDING (those in flight hold a lease in the future), and of them the ones due now.
+_BACKLOG = """
+SELECT COUNT(*) AS pending,
+       COALESCE(SUM(CASE WHEN d.next_attempt_at <= :now THEN 1 ELSE 0 END), 0) AS due,
+       MIN(d.next_attempt_at) AS earliest
+FROM webhook_delivery d JOIN webhook_endpoint e ON e.id = d.endpoint_id AND e.enabled
+WHERE d.status = 'PENDING'
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    pending: int
+    due: int
+    oldest_due_seconds: float  # how long the longest-waiting due delivery has waited; 0 if none
+
+
+async def backlog(now: datetime | None = None) -> Backlog:
+    """The deliveries waiting across every process and host (one database, so one answer)."""
+    now = now or datetime.now(UTC)
+    rows = await fetch(connection(), _BACKLOG, now=now)
+    row = rows[0]
+    earliest = as_datetime(row["earliest"])
+    waited = (now - earliest).total_seconds() if earliest is not None and earliest <= now else 0.0
+    return Backlog(int(row["pending"]), int(row["due"]), waited)
+
+
 @dataclass(frozen=True, slots=True)
 class Claimed:
     id: int
@@ -93,6 +121,7 @@ class Claimed:
     event_type: str
     attempt_count: int
     lease: datetime
+    created_at: datetime  # when its event committed: the first attempt's lag counts from it
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +129,24 @@ class AttemptResult:
     status: int | None
     duration_ms: int
     error: str | None
+
+
+# What ``record`` made of an attempt: the delivery's new state, or EXPIRED when its claim
+# was no longer this dispatcher's (nothing recorded).
+SUCCEEDED, RETRYING, FAILED, GONE, EXPIRED = "succeeded", "retrying", "failed", "gone", "expired"
+
+
+@dataclass(frozen=True, slots=True)
+class Attempted:
+    """One attempt, told to the dispatcher's observer (the server's metrics)."""
+
+    delivery: Claimed
+    started_at: datetime
+    result: AttemptResult
+    recorded: str  # SUCCEEDED, RETRYING, FAILED, GONE or EXPIRED
+
+
+AttemptObserver = Callable[[Attempted], None]
 
 
 async def claim(limit: int, now: datetime | None = None) -> list[Claimed]:
@@ -110,7 +157,16 @@ async def claim(limit: int, now: datetime | None = None) -> list[Claimed]:
         lock = "\n    FOR UPDATE OF d SKIP LOCKED" if is_postgres(work.conn) else ""
         rows = await fetch(work.conn, _CLAIM.format(lock=lock), lease=lease, now=now, limit=limit)
     return [
-        Claimed(r["id"], r["message_id"], r["endpoint_id"], r["entry_id"], r["event_type"], r["attempt_count"], lease)
+        Claimed(
+            r["id"],
+            r["message_id"],
+            r["endpoint_id"],
+            r["entry_id"],
+            r["event_type"],
+            r["attempt_count"],
+            lease,
+            as_datetime(r["created_at"]),
+        )
         for r in rows
     ]
 
@@ -119,7 +175,12 @@ class Dispatcher:
     """Claims and sends this process's share of the due deliveries until cancelled (``run``)."""
 
     def __init__(
-        self, encode_id: IdEncoder, *, client: httpx.AsyncClient | None = None, wake_on_local_commits: bool = True
+        self,
+        encode_id: IdEncoder,
+        *,
+        client: httpx.AsyncClient | None = None,
+        wake_on_local_commits: bool = True,
+        observe: AttemptObserver = lambda attempted: None,
     ) -> None:
         settings = config.current()
         self.encode_id = encode_id
@@ -130,6 +191,7 @@ class Dispatcher:
         self._in_flight: set[asyncio.Task[None]] = set()
         # False: find every delivery by polling, as another process would (bench/webhook_latency.py).
         self.wake_on_local_commits = wake_on_local_commits
+        self.observe = observe
 
     def wake(self) -> None:
         self._wake.set()
@@ -179,8 +241,10 @@ class Dispatcher:
             endpoint = await WebhookEndpoint.get_or_none(id=delivery.endpoint_id)
             if endpoint is None:
                 return  # deleted meanwhile: its deliveries went with it
+            started_at = datetime.now(UTC)
             result = await self.attempt(endpoint, delivery)
-            await record(delivery, result)
+            recorded = await record(delivery, result)
+            self.observe(Attempted(delivery, started_at, result, recorded))
         except Exception:
             log.exception("webhook delivery %s failed unexpectedly; its lease will expire", delivery.id)
 
@@ -246,26 +310,26 @@ class Dispatcher:
             return response.status_code
 
 
-async def record(delivery: Claimed, result: AttemptResult) -> None:
-    """The attempt and its outcome, in one transaction, if the claim is still ours."""
+async def record(delivery: Claimed, result: AttemptResult) -> str:
+    """The attempt and its outcome, in one transaction, if the claim is still ours; what it recorded."""
     ended = datetime.now(UTC)
     attempts = delivery.attempt_count + 1
     outcome = outcome_of(result.status)
     next_at: datetime | None = None
     if outcome is Outcome.SUCCEEDED:
-        status = "SUCCEEDED"
+        status, recorded = "SUCCEEDED", SUCCEEDED
     elif outcome is Outcome.GONE:
-        status = "FAILED"
+        status, recorded = "FAILED", GONE
     else:
         next_at = next_attempt_at(attempts, ended)
-        status = "PENDING" if next_at is not None else "FAILED"
+        status, recorded = ("PENDING", RETRYING) if next_at is not None else ("FAILED", FAILED)
     async with unit_of_work() as work:
         moved = await run(
             work.conn, _RECORD, status=status, attempts=attempts, next=next_at, id=delivery.id, lease=delivery.lease
         )
         if moved != 1:
             log.warning("webhook delivery %s: claim expired before its attempt was recorded", delivery.id)
-            return
+            return EXPIRED
         await run(
             work.conn,
             _ATTEMPT,
@@ -277,3 +341,4 @@ async def record(delivery: Claimed, result: AttemptResult) -> None:
         )
         if outcome is Outcome.GONE:
             await run(work.conn, "UPDATE webhook_endpoint SET enabled = FALSE WHERE id = :id", id=delivery.endpoint_id)
+    return recorded
