@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from tortoise import connections
+from tortoise.exceptions import IntegrityError
 from tortoise.migrations.api.migrate import migrate
 
 from models import BillingReport, DailyUsage
@@ -220,5 +221,49 @@ async def test_migration_0005_moves_the_existing_rows_into_their_months() -> Non
             world = await build_world()
             await world.add_usage(month_usage(world, "2024-12", days=4))  # the sequence goes on: no key clash
             assert await DailyUsage.all().count() == 48 + 4 * sum(len(p.customers) for p in world.tier2s)
+    finally:
+        await drop_postgres_database(url)
+
+
+async def test_migration_0005_goes_back_to_one_table_and_forward_again_keeping_every_row() -> None:
+    url = fresh_database_url()
+    try:
+        await create_postgres_database_if_missing(url)
+        async with open_database(url):
+            await migrate(config=tortoise_config(url), target="models.0004_month_end_close")
+            await given_usage_before_partitions(connections.get("default"), ["2024-11", "2024-12"])
+            await migrate(config=tortoise_config(url))
+            conn = connections.get("default")
+            before = await fetch(conn, "SELECT id, customer_id, day, used_units FROM daily_usage ORDER BY id")
+
+            # Back past 0007, 0006 and 0005: one table again, as 0001-0004 made it.
+            await migrate(config=tortoise_config(url), target="models.0004_month_end_close")
+
+            assert await fetch(conn, "SELECT id, customer_id, day, used_units FROM daily_usage ORDER BY id") == before
+            (kind,) = await fetch(
+                conn, "SELECT relkind::text AS relkind FROM pg_class WHERE oid = 'daily_usage'::regclass"
+            )
+            assert kind["relkind"] == "r"
+            assert not await fetch(conn, "SELECT 1 FROM pg_proc WHERE proname = 'daily_usage_ensure_partitions'")
+            indexes = {
+                row["indexname"]
+                for row in await fetch(conn, "SELECT indexname FROM pg_indexes WHERE tablename = 'daily_usage'")
+            }
+            assert indexes == {"daily_usage_pkey", "uid_daily_usage_custome_30d743", "idx_daily_usage_day_5544b2"}
+            with pytest.raises(IntegrityError):  # the unique key and the foreign keys are back
+                await run(
+                    conn,
+                    "INSERT INTO daily_usage (customer_id, solution_id, day, provisioned_units, used_units, credits_e4)"
+                    " SELECT customer_id, solution_id, day, 1, 1, 1 FROM daily_usage LIMIT 1",
+                )
+
+            # And forward again: partitioned, the same rows, and the sequence goes on.
+            await migrate(config=tortoise_config(url))
+
+            assert await fetch(conn, "SELECT id, customer_id, day, used_units FROM daily_usage ORDER BY id") == before
+            assert {"daily_usage_2024_11", "daily_usage_2024_12"} <= set(await partitions())
+            world = await build_world()
+            await world.add_usage(month_usage(world, "2024-12", days=2))
+            assert await DailyUsage.all().count() == len(before) + 2 * sum(len(p.customers) for p in world.tier2s)
     finally:
         await drop_postgres_database(url)
