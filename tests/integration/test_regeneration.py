@@ -244,7 +244,7 @@ async def test_a_report_that_moved_after_it_was_read_is_left_as_it_stands(
 
     async def fetch_then_alpha_is_submitted(conn: Any, sql: str, **params: Any) -> list[dict]:
         rows = await real_fetch(conn, sql, **params)
-        if sql is generation.q.FIGURES_OF_EDITABLE_REPORTS:
+        if sql in (generation.q.CHANGED_LINES_OF_EDITABLE_REPORTS, generation.q.CHANGED_LINES_FROM_PERIOD_FIGURES):
             await run(
                 conn,
                 "UPDATE billing_report SET status = 'UNDER_REVIEW', version = version + 1 WHERE id = :id",

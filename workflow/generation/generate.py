@@ -11,6 +11,11 @@ while it is still a lowering of the new used units, and is otherwise dropped (ch
 back to used, comment cleared) and listed in the REGENERATED entry's changes. A report
 whose figures did not change is left alone: its version does not move, so nobody's
 open edit is invalidated for nothing. Reports under review or approved never change.
+Only the lines whose figures differ reach Python (SQL pre-filters them), so re-running
+a vendor's month with nothing new costs the aggregation and one join.
+
+On PostgreSQL the month's figures are aggregated once, into a temporary table both steps
+read (``sql.create_period_figures_postgres``).
 """
 
 from __future__ import annotations
@@ -65,9 +70,13 @@ async def generate_reports(
             # Two generations of one period at once would race on the same reports.
             await run(work.conn, "SELECT pg_advisory_xact_lock(hashtext(:key))", key=f"generate:{month.label}")
         period = await _period(work.conn, month)
+        if work.postgres:
+            on_phase(f"{month.label}: aggregating the month's usage")
+            if not await _aggregate_period_postgres(work.conn, month):
+                return GenerationResult(month.label, 0, 0)  # no solution, so no usage either
         on_phase(f"{month.label}: regenerating the editable reports")
         regenerated = await _regenerate_editable(work, period, actor, now)
-        on_phase(f"{month.label}: {regenerated} report(s) regenerated; aggregating the month's usage for new reports")
+        on_phase(f"{month.label}: {regenerated} report(s) regenerated; creating the missing ones")
         created = await _create_missing(work, period, month, actor, now, on_phase)
         on_phase(f"{month.label}: committing")
     return GenerationResult(month.label, created, regenerated)
@@ -82,6 +91,26 @@ async def _period(conn: BaseDBAsyncClient, month: Month) -> BillingPeriod:
     return period
 
 
+async def _aggregate_period_postgres(conn: BaseDBAsyncClient, month: Month) -> bool:
+    """The month's figures of every (customer, solution) into ``period_figures`` (dropped at
+    commit), read by regeneration and creation both; False when there is no solution."""
+    solutions_by_rule: dict[AggregationRule, list[int]] = {}
+    for row in await fetch(conn, q.SOLUTIONS_BY_RULE):
+        solutions_by_rule.setdefault(AggregationRule(row["aggregation_rule"]), []).append(row["id"])
+    if not solutions_by_rule:
+        return False
+    await run(conn, q.AGGREGATION_MEMORY_POSTGRES)
+    await run(
+        conn,
+        q.create_period_figures_postgres(frozenset(solutions_by_rule)),
+        starts_on=month.starts_on,
+        ends_on=month.ends_on,
+        **{q.RULE_SOLUTIONS_PARAMETER[rule]: ids for rule, ids in solutions_by_rule.items()},
+    )
+    await run(conn, q.ANALYZE_PERIOD_FIGURES_POSTGRES)
+    return True
+
+
 async def _create_missing(
     work: UnitOfWork,
     period: BillingPeriod,
@@ -92,21 +121,6 @@ async def _create_missing(
 ) -> int:
     conn, postgres = work.conn, work.postgres
     if postgres:
-        # The same figures, faster (see generation_sql): aggregated first, on their own.
-        solutions_by_rule: dict[AggregationRule, list[int]] = {}
-        for row in await fetch(conn, q.SOLUTIONS_BY_RULE):
-            solutions_by_rule.setdefault(AggregationRule(row["aggregation_rule"]), []).append(row["id"])
-        if not solutions_by_rule:
-            return 0  # no solution, so no usage either
-        await run(conn, q.AGGREGATION_MEMORY_POSTGRES)
-        await run(
-            conn,
-            q.create_period_figures_postgres(frozenset(solutions_by_rule)),
-            starts_on=month.starts_on,
-            ends_on=month.ends_on,
-            **{q.RULE_SOLUTIONS_PARAMETER[rule]: ids for rule, ids in solutions_by_rule.items()},
-        )
-        await run(conn, q.ANALYZE_PERIOD_FIGURES_POSTGRES)
         partners = await fetch(conn, q.PARTNERS_WITH_FIGURES_POSTGRES, period_id=period.id)
     else:
         partners = await fetch(
@@ -163,9 +177,16 @@ async def _regenerate_editable(work: UnitOfWork, period: BillingPeriod, actor: A
     reports = await editable.select_related("partner")
     if not reports:
         return 0
-    fresh = await fetch(
-        conn, q.FIGURES_OF_EDITABLE_REPORTS, period_id=period.id, starts_on=period.starts_on, ends_on=period.ends_on
-    )
+    if work.postgres:
+        fresh = await fetch(conn, q.CHANGED_LINES_FROM_PERIOD_FIGURES, period_id=period.id)
+    else:
+        fresh = await fetch(
+            conn,
+            q.CHANGED_LINES_OF_EDITABLE_REPORTS,
+            period_id=period.id,
+            starts_on=period.starts_on,
+            ends_on=period.ends_on,
+        )
     by_report: dict[int, list[dict]] = {}
     for row in fresh:
         row["reference_day"] = as_date(row["reference_day"])
