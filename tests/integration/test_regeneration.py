@@ -177,6 +177,30 @@ async def test_only_the_reports_with_new_figures_are_regenerated(world: World) -
     assert await snapshot(beta.id) == untouched
 
 
+async def test_only_the_lines_that_change_are_read_into_python(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Re-running a vendor's month must not carry its unchanged lines into Python: SQL
+    pre-filters the changed ones (``sql._changed_lines_of_editable_reports``)."""
+    await world.add_month_of_usage(days=3)
+    await generate_reports(world.platform.actor, PERIOD)
+    customer = world.tier2_a1.customers[0]
+    mail = await LineItem.get(customer_id=customer.id, solution_id=world.solutions["MAIL"].id)
+    read: list[int] = []
+    real_filter = LineItem.filter
+
+    def filter_and_note(*args: Any, **kwargs: Any) -> Any:
+        read.extend(kwargs.get("id__in", []))
+        return real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(generation.LineItem, "filter", filter_and_note)
+
+    assert (await generate_reports(world.platform.actor, PERIOD)).regenerated_count == 0
+    assert read == []  # nothing new: no line read
+
+    await world.add_usage([usage(customer.id, "MAIL", 20, 1)])  # one DAILY_SUM line grows
+    assert (await generate_reports(world.platform.actor, PERIOD)).regenerated_count == 1
+    assert read == [mail.id]  # that line, not the other lines of its report
+
+
 async def test_a_rejected_report_is_regenerated_too(world: World) -> None:
     report, first, _ = await given_alpha_adjusted(world)
     report = await submit_report(world.tier2_a1.actor, report.id, report.version)

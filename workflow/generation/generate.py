@@ -33,12 +33,14 @@ from workflow.core.adjustments import LineChange, keeps_adjustment
 from workflow.core.deadlines import DEFAULT_DEADLINE_DAYS, report_deadline
 from workflow.core.errors import Forbidden, InvalidTransition, VersionConflict
 from workflow.core.periods import Month
+from workflow.database.bulk_update import update_fields
 from workflow.database.sql import as_date, fetch, run
 from workflow.database.unit_of_work import UnitOfWork, unit_of_work
 from workflow.events.messages import NEW_REPORTS_OF_PERIOD
 from workflow.generation import sql as q
 from workflow.reports.steps import begin_step, finish_step
 
+_LINES_PER_READ = 5_000  # line IDs per IN (...) read: well under either driver's parameter limit
 # Figures of a line that regeneration compares and replaces.
 _FIGURES = ("reference_day", "provisioned_units", "used_units", "credits_e4")
 
@@ -192,8 +194,13 @@ async def _regenerate_editable(work: UnitOfWork, period: BillingPeriod, actor: A
         row["reference_day"] = as_date(row["reference_day"])
         by_report.setdefault(row["report_id"], []).append(row)
     reports = [r for r in reports if r.id in by_report]
-    existing = await LineItem.filter(report_id__in=list(by_report)).using_db(conn)
-    lines = {(li.report_id, li.customer_id, li.solution_id): li for li in existing}
+    # Only the lines that change, not every line of their reports (late usage of a few
+    # customers touches many reports), in batches of bounded parameter lists.
+    line_ids = [row["line_id"] for row in fresh if row["line_id"] is not None]
+    lines: dict[tuple[int, int, int], LineItem] = {}
+    for start in range(0, len(line_ids), _LINES_PER_READ):
+        for li in await LineItem.filter(id__in=line_ids[start : start + _LINES_PER_READ]).using_db(conn):
+            lines[(li.report_id, li.customer_id, li.solution_id)] = li
     regenerated = 0
     for report in reports:
         # Each report in a savepoint: one that moved since it was read (a writer the lock
@@ -249,10 +256,11 @@ async def _regenerate_one(
         return False
     step = begin_step(report, actor, "regenerate")
     if updated:
-        await LineItem.bulk_update(
+        await update_fields(
+            LineItem,
             updated,
-            fields=[*_FIGURES, "over_provisioned_units", "chargeable_units", "comment", "adjustment_reason"],
-            using_db=work.conn,
+            [*_FIGURES, "over_provisioned_units", "chargeable_units", "comment", "adjustment_reason"],
+            work.conn,
         )
     if added:
         await LineItem.bulk_create(added, using_db=work.conn)

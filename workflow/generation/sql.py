@@ -124,7 +124,7 @@ FINISH_NEW_REPORTS = "UPDATE billing_report SET version = 1 WHERE period_id = :p
 def _changed_lines_of_editable_reports(figures: str) -> str:
     return f"""
 SELECT r.id AS report_id, f.customer_id, f.solution_id, s.name, s.billing_unit, f.reference_day,
-       f.provisioned_units, f.used_units, f.credits_e4
+       f.provisioned_units, f.used_units, f.credits_e4, li.id AS line_id
 FROM {figures} f
 JOIN customer c ON c.id = f.customer_id
 JOIN solution s ON s.id = f.solution_id

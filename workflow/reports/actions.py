@@ -41,6 +41,7 @@ from workflow.core.adjustments import (
 )
 from workflow.core.errors import ErrorCode, InvalidInput, NotFound, Problem
 from workflow.core.purchase_orders import ensure_purchase_order, parse_purchase_order
+from workflow.database.bulk_update import update_fields
 from workflow.database.sql import is_postgres
 from workflow.database.unit_of_work import unit_of_work
 from workflow.reports.steps import KEEP, begin_step, finish_step
@@ -191,9 +192,7 @@ async def write_line_changes(conn: BaseDBAsyncClient, rows: list[LineItem], chan
         row.adjustment_reason = change.new_reason  # type: ignore[assignment]  # a nullable enum field
         changed_rows.append(row)
     if changed_rows:
-        await LineItem.bulk_update(
-            changed_rows, fields=["chargeable_units", "comment", "adjustment_reason"], using_db=conn
-        )
+        await update_fields(LineItem, changed_rows, ["chargeable_units", "comment", "adjustment_reason"], conn)
 
 
 def _note(request: ActionRequest) -> str | None:

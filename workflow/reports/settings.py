@@ -150,7 +150,7 @@ async def _reschedule_editable(conn: BaseDBAsyncClient, tier1_id: int, days: int
             report.submission_deadline = deadline
             moved.append(report)
     if moved:
-        await BillingReport.bulk_update(moved, fields=["submission_deadline"], using_db=conn)
+        await BillingReport.bulk_update(moved, fields=["submission_deadline"], using_db=conn)  # one field: one list
     return len(moved)
 
 
