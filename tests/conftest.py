@@ -18,9 +18,13 @@ import pytest
 import pytest_asyncio
 from tortoise.context import TortoiseContext, tortoise_test_context
 
-from models import MODEL_MODULES
-from resolvers.compiled import FALLBACKS
-from tests.world import World, build_world
+# Plain asserts in the scenario helpers explain their failures like the tests' own. Here,
+# before any test module is collected: tests of other folders import them too.
+pytest.register_assert_rewrite("tests.integration.scenarios")
+
+from models import MODEL_MODULES  # noqa: E402  (after the registration above)
+from resolvers.compiled import FALLBACKS  # noqa: E402
+from tests.world import World, build_world  # noqa: E402
 
 
 def test_database_url() -> str:
