@@ -27,9 +27,10 @@ from tests.clients.scenario import (
 from tests.world import World
 
 
-def transport(served: ServedApp, token: str) -> WebsocketsTransport:
+def transport(ws_url: str, token: str) -> WebsocketsTransport:
+    """gql's transport to ``ws_url`` as ``token`` (also through the proxy: tests/live/test_proxy.py)."""
     return WebsocketsTransport(
-        url=served.ws_url,
+        url=ws_url,
         init_payload={"Authorization": f"Bearer {token}"},
         subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],  # "graphql-transport-ws"
         connect_timeout=10,
@@ -41,7 +42,7 @@ def transport(served: ServedApp, token: str) -> WebsocketsTransport:
 
 async def test_a_gql_client_hears_a_save_made_over_http(world: World, served_app: ServedApp) -> None:
     report_id = await given_a_report_to_save(world, served_app)
-    async with Client(transport=transport(served_app, world.tier1_a.token)) as session:
+    async with Client(transport=transport(served_app.ws_url, world.tier1_a.token)) as session:
         events = session.subscribe(GraphQLRequest(REPORT_EVENTS, variable_values={"filter": {}}))
         first = asyncio.ensure_future(anext(events))  # sends subscribe
         try:
@@ -59,7 +60,7 @@ async def test_a_gql_client_with_an_unknown_token_fails_to_connect_on_a_4403_clo
 ) -> None:
     with pytest.raises(TransportConnectionFailed) as refused:
         async with asyncio.timeout(15):
-            async with Client(transport=transport(served_app, UNKNOWN_TOKEN)):
+            async with Client(transport=transport(served_app.ws_url, UNKNOWN_TOKEN)):
                 pass
     closed = refused.value.__cause__
     assert isinstance(closed, ConnectionClosed), repr(closed)
