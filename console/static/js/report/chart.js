@@ -12,7 +12,8 @@ const PAD = { left: 52, right: 12, top: 30, bottom: 30 };
 /** days: [{day, provisionedUnits, usedUnits, allocatedCredits}], oldest first; referenceDay or null. */
 export function usageChart({ days, referenceDay, label }) {
   const values = days.map((d) => Number(d.allocatedCredits)); // for drawing only: the figures shown are the API's strings
-  const top = Math.max(...values, 0) || 1;
+  const highest = values.indexOf(Math.max(...values));
+  const top = values[highest] || 1;
   const plotWidth = WIDTH - PAD.left - PAD.right;
   const plotHeight = HEIGHT - PAD.top - PAD.bottom;
   const step = plotWidth / Math.max(days.length, 1);
@@ -73,7 +74,7 @@ export function usageChart({ days, referenceDay, label }) {
     },
     s("line", { class: "axis", x1: PAD.left, x2: WIDTH - PAD.right, y1: base, y2: base }),
     s("line", { class: "axis", x1: PAD.left, x2: PAD.left, y1: PAD.top, y2: base }),
-    s("text", { class: "tick", x: PAD.left - 6, y: PAD.top + 4, "text-anchor": "end" }, compact(top)),
+    s("text", { class: "tick", x: PAD.left - 6, y: PAD.top + 4, "text-anchor": "end" }, topLabel(days[highest])),
     s("text", { class: "tick", x: PAD.left - 6, y: base, "text-anchor": "end" }, "0"),
     s("text", { class: "axis-title", x: 4, y: 12 }, "credits / day"),
     bars,
@@ -82,6 +83,9 @@ export function usageChart({ days, referenceDay, label }) {
   );
 }
 
-function compact(value) {
-  return value >= 10_000 ? `${Math.round(value / 1000)}k` : String(Math.round(value));
+/** The highest day's credits, exactly as the API wrote them, trailing zeros dropped: "2.211", "1,250". */
+function topLabel(day) {
+  if (!day || Number(day.allocatedCredits) === 0) return "0";
+  const text = credits(day.allocatedCredits);
+  return text.includes(".") ? text.replace(/0+$/, "").replace(/\.$/, "") : text;
 }

@@ -31,7 +31,8 @@ export function evidencePanel(line, evidence) {
   if (!evidence) return h("p", { class: "loading" }, "Loading the daily usage…");
   const referenceDay = evidence.referenceDay;
   const chartLabel =
-    `Allocated credits per day for ${line.customer.name}, ${line.name}` +
+    `Allocated credits per day for ${line.customer.name}, ${line.name} ` +
+    `(${RULE_LABELS[evidence.aggregationRule] ?? evidence.aggregationRule})` +
     (referenceDay ? `; the reference day ${referenceDay} is marked.` : "; summed over the period, no single reference day.");
   return h(
     "div",
@@ -42,12 +43,7 @@ export function evidencePanel(line, evidence) {
       evidence.dailyUsage.length
         ? usageChart({ days: evidence.dailyUsage, referenceDay, label: chartLabel })
         : h("p", { class: "empty" }, "No usage is recorded for this line any more."),
-      h(
-        "figcaption",
-        {},
-        h("span", { class: "rule" }, `${RULE_LABELS[evidence.aggregationRule] ?? evidence.aggregationRule}: `),
-        h("span", { class: "explanation" }, evidence.explanation),
-      ),
+      h("figcaption", { dataset: { rule: evidence.aggregationRule } }, h("span", { class: "explanation" }, evidence.explanation)),
     ),
     evidence.usageChanged
       ? h(
