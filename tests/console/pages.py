@@ -124,10 +124,14 @@ class Console:
     async def not_reloaded(self) -> bool:
         return bool(await self.page.evaluate("() => window.__consoleTestMark === true"))
 
-    async def screenshot(self, name: str, *, full_page: bool = False) -> None:
+    async def screenshot(self, name: str, *, of: str | None = None) -> None:
+        """Save the window (or the element ``of`` selects) as ``<name>.png`` in SCREENSHOTS."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
-        await self.page.screenshot(path=str(path), full_page=full_page, animations="disabled")
+        if of is None:
+            await self.page.screenshot(path=str(path), animations="disabled")
+        else:
+            await self.page.locator(of).screenshot(path=str(path), animations="disabled")
         SAVED_SCREENSHOTS.append(path)
 
 

@@ -77,7 +77,7 @@ async def test_a_report_goes_round_the_review_cycle_between_two_open_consoles(
     await northwind.page.click("#approve")
     await northwind.report_status("APPROVED", version=6)
     await harbor.report_status("APPROVED", version=6)
-    await northwind.screenshot("report-history", full_page=True)
+    await northwind.screenshot("report-history", of=".history-section")
 
     final = await report_of(console_app.http, demo.token(NORTHWIND), HARBOR)
     assert [(e["action"], e["comment"], e["purchaseOrder"]) for e in final["history"]] == [
