@@ -55,7 +55,7 @@ export function scrolling(table) {
 export function keepingFocus(render) {
   const focused = document.activeElement?.id;
   render();
-  if (focused && document.activeElement?.id !== focused) document.getElementById(focused)?.focus();
+  if (focused && document.activeElement?.id !== focused) document.getElementById(focused)?.focus({ preventScroll: true });
 }
 
 /** A debounced call: many events in a burst, one refetch. */

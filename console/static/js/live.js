@@ -38,9 +38,15 @@ export function startLive({ url, token, onEvent, onResync, onState, onRefused })
 
   // graphql-ws sends a subscribe message within the microtasks that follow `subscribe()`
   // (or the connection's acknowledgement); a timer runs after them, so this ping follows it.
+  // Its pong counts only for the subscription it followed: one refused meanwhile (an error
+  // message comes before the pong) has started another, with a ping of its own.
+  let awaiting = null; // the subscription (generation) whose ping is out
   const pingAfterSubscribe = () =>
     setTimeout(() => {
-      if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "ping" }));
+      if (socket && socket.readyState === WebSocket.OPEN) {
+        awaiting = generation;
+        socket.send(JSON.stringify({ type: "ping" }));
+      }
     }, 0);
 
   const client = createClient({
@@ -69,7 +75,8 @@ export function startLive({ url, token, onEvent, onResync, onState, onRefused })
         pingAfterSubscribe();
       },
       pong: (received) => {
-        if (!received || stopped) return;
+        if (!received || stopped || awaiting !== generation) return;
+        awaiting = null;
         onState("live");
         if (!settle(true)) onResync();
       },

@@ -34,7 +34,8 @@ export function reportScreen(ctx, reportId) {
     notice: "", // a conflict, a live change, a failed load
     correcting: false,
     purchaseOrder: null, // the purchase order being typed (null: untouched)
-    busy: false,
+    busy: false, // a mutation of this page is on its way
+    heardVersion: 0, // the newest version an event announced meanwhile
   };
   const evidence = { open: new Set(), cache: new Map() };
   const evidenceLoader = new EvidenceCache(ctx.query);
@@ -145,6 +146,8 @@ export function reportScreen(ctx, reportId) {
       render();
     } finally {
       state.busy = false;
+      if (state.heardVersion > (state.report?.version ?? 0)) reload();
+      state.heardVersion = 0;
     }
   }
 
@@ -457,6 +460,12 @@ export function reportScreen(ctx, reportId) {
     refresh: load,
     onEvent(event) {
       if (!state.report || event.report.id !== state.report.id || event.report.version <= state.report.version) return;
+      if (state.busy) {
+        // this page's own action (its event may come before its answer), which reloads anyway;
+        // anything newer is reloaded once it is done
+        state.heardVersion = Math.max(state.heardVersion, event.report.version);
+        return;
+      }
       const who = event.actor ? ` by ${event.actor.organization?.name ?? event.actor.name}` : "";
       const why = event.comment ? `: “${event.comment}”` : "";
       state.notice = `${ACTION_LABELS[event.action] ?? event.action}${who}${why}. The report is now ${STATUS_LABELS[event.report.status]}.`;
