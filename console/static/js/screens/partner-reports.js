@@ -21,6 +21,7 @@ export function partnerReportsScreen(ctx, filters) {
   const selected = new Set();
   const rowErrors = new Map(); // report id -> [UserError] of the last bulk approval
   let periods = [];
+  let approved = []; // the approved reports, for their pending corrections
   let loadFailed = false;
   const pages = new ReportPages({ query: ctx.query, document: MORE_REPORTS, variables: { filter }, onChange: render });
 
@@ -241,7 +242,7 @@ export function partnerReportsScreen(ctx, filters) {
   }
 
   function renderCorrections() {
-    const pending = pages.approved.filter((r) => r.pendingCorrection);
+    const pending = approved.filter((r) => r.pendingCorrection);
     if (!pending.length || isPlatform) {
       fill(corrections);
       return;
@@ -324,7 +325,7 @@ export function partnerReportsScreen(ctx, filters) {
     try {
       const data = await ctx.query(PARTNER_REPORTS, { filter, first: pages.shownCount });
       pages.take(data.reports);
-      pages.approved = data.approved.edges.map((e) => e.node);
+      approved = data.approved.edges.map((e) => e.node);
       periods = data.billingPeriods.edges.map((e) => e.node.label);
       if (loadFailed) notice.textContent = "";
       loadFailed = false;
@@ -334,7 +335,6 @@ export function partnerReportsScreen(ctx, filters) {
       loadFailed = true;
     }
   }
-  pages.approved = [];
   const refetch = debounced(load, 100);
   const title = isPlatform ? "All reports" : "Partners' reports";
 
