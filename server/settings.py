@@ -123,7 +123,7 @@ class Settings:
         if self.console_demo_file and not self.console_enabled:
             raise ValueError(
                 "BILLING_REPORTS_CONSOLE_DEMO needs the console: "
-                "set BILLING_REPORTS_CONSOLE=1 (or BILLING_REPORTS_DEBUG=1)"
+                "turn it on with BILLING_REPORTS_CONSOLE=1 (or BILLING_REPORTS_DEBUG=1)"
             )
 
     @property
