@@ -148,6 +148,7 @@ async def test_a_tier1_partner_approves_many_reports_at_once_each_refusal_shown_
     await console.page.get_by_label("Under review").check()  # the filter: the address says it, the list follows
     await console.page.wait_for_selector('tr[data-status="PREPARING"]', state="detached")
     assert "status=UNDER_REVIEW" in console.page.url
+    assert await console.page.evaluate("() => document.activeElement.id") == "filter-UNDER_REVIEW"  # focus kept
 
     await console.page.check("#select-all")
     assert await console.page.text_content("#approve-selected") == "Approve selected (3)"

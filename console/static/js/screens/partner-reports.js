@@ -1,18 +1,20 @@
 // Tier 1 (and the platform): the partners' reports across periods, filtered by status and
 // period, updated live; corrections to review; approving many at once.
 
-import { debounced, domId, fill, h, hiddenLabel, scrolling } from "../dom.js";
+import { debounced, domId, fill, h, hiddenLabel, keepingFocus, scrolling } from "../dom.js";
 import { ACTION_LABELS, STATUSES, STATUS_LABELS, actorName, credits, dateTime, statusBadge, units } from "../format.js";
 import { APPROVE_MANY, MORE_REPORTS, PARTNER_REPORTS } from "../operations.js";
 import { RecentChanges, ReportPages } from "./lists.js";
 
+/** The API's ReportFilter for the chosen statuses and period. */
+function reportFilter({ statuses, period }) {
+  return { ...(statuses.length ? { statuses } : {}), ...(period ? { period } : {}) };
+}
+
 /** filters: {statuses: [...], period} from the address (#/reports?status=UNDER_REVIEW&period=2026-11). */
 export function partnerReportsScreen(ctx, filters) {
   const isPlatform = ctx.viewer.organization.tier === "PLATFORM";
-  const filter = {
-    ...(filters.statuses.length ? { statuses: filters.statuses } : {}),
-    ...(filters.period ? { period: filters.period } : {}),
-  };
+  let filter = reportFilter(filters);
   const notice = h("p", { class: "notice", role: "alert" });
   const filterBox = h("div", { class: "filters-box" });
   const corrections = h("div", { class: "corrections-box" });
@@ -48,6 +50,7 @@ export function partnerReportsScreen(ctx, filters) {
             { class: "check" },
             h("input", {
               type: "checkbox",
+              id: `filter-${status}`,
               name: "status",
               value: status,
               checked: filters.statuses.includes(status),
@@ -74,13 +77,20 @@ export function partnerReportsScreen(ctx, filters) {
     return form;
   }
 
+  /** Filter in place: the address records the filter (Back returns to the former one), the list reloads. */
   function apply(form) {
     const data = new FormData(form);
+    filters = { statuses: data.getAll("status"), period: data.get("period") || null };
+    filter = reportFilter(filters);
+    pages.variables = { filter };
+    selected.clear();
+    rowErrors.clear();
     const query = new URLSearchParams();
-    for (const status of data.getAll("status")) query.append("status", status);
-    if (data.get("period")) query.set("period", data.get("period"));
+    for (const status of filters.statuses) query.append("status", status);
+    if (filters.period) query.set("period", filters.period);
     const text = query.toString();
-    ctx.navigate(`#/reports${text ? `?${text}` : ""}`);
+    history.pushState(null, "", `#/reports${text ? `?${text}` : ""}`);
+    refetch();
   }
 
   function approvable(r) {
@@ -88,6 +98,10 @@ export function partnerReportsScreen(ctx, filters) {
   }
 
   function render() {
+    keepingFocus(renderList);
+  }
+
+  function renderList() {
     fill(filterBox, filtersForm());
     renderCorrections();
     for (const id of [...selected]) if (!pages.rows.some((r) => r.id === id && approvable(r))) selected.delete(id);
@@ -119,7 +133,6 @@ export function partnerReportsScreen(ctx, filters) {
               else selected.delete(r.id);
             }
             render();
-            document.getElementById("select-all")?.focus();
           },
         })
       : null;
