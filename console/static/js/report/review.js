@@ -12,7 +12,7 @@ function formError(errors, id) {
   );
 }
 
-/** actions: the report's availableActions; errors: {approve, reject} of the last refusal. */
+/** actions: the report's availableActions; errors: {approve, reject} of the last refusal (form -> [UserError]). */
 export function reviewPanel({ report, actions, errors, onApprove, onReject }) {
   if (!actions.includes("APPROVE") && !actions.includes("REJECT")) return null;
   const approve = actions.includes("APPROVE")
@@ -139,7 +139,7 @@ export function pendingCorrectionPanel({ correction, actions, lineName, lineById
                 },
                 h("label", { class: "field" }, "Comment (optional)", h("input", { name: "comment", id: "approve-correction-comment" })),
                 h("button", { type: "submit", id: "approve-correction" }, "Approve the correction"),
-                formError(errors.approveCorrection, "approve-correction-errors"),
+                formError(errors["approve-correction"], "approve-correction-errors"),
               )
             : null,
           actions.includes("REJECT_CORRECTION")
@@ -160,7 +160,7 @@ export function pendingCorrectionPanel({ correction, actions, lineName, lineById
                   h("input", { name: "reason", id: "reject-correction-reason", maxlength: "1000" }),
                 ),
                 h("button", { type: "submit", id: "reject-correction" }, "Reject the correction"),
-                formError(errors.rejectCorrection, "reject-correction-errors"),
+                formError(errors["reject-correction"], "reject-correction-errors"),
               )
             : null,
         )

@@ -30,7 +30,7 @@ export function reportScreen(ctx, reportId) {
     linesPage: { hasNextPage: false, endCursor: null },
     edits: new Map(), // lineId -> {chargeableUnits, reason, comment}: unsaved changes
     lineErrors: new Map(), // lineId -> [UserError] of the last refused save
-    errors: {}, // form -> [UserError]: lines, approve, reject, approveCorrection, rejectCorrection
+    errors: {}, // form -> [UserError] (its #<form>-errors box): lines, approve, reject, approve-correction, reject-correction
     notice: "", // a conflict, a live change, a failed load
     correcting: false,
     purchaseOrder: null, // the purchase order being typed (null: untouched)
@@ -266,9 +266,9 @@ export function reportScreen(ctx, reportId) {
         lineById: lineById(),
         errors: state.errors,
         onApprove: ({ comment }) =>
-          decideCorrection("approveCorrection", APPROVE_CORRECTION, { comment: comment.trim() || null }, "Correction approved: the lines are corrected."),
+          decideCorrection("approve-correction", APPROVE_CORRECTION, { comment: comment.trim() || null }, "Correction approved: the lines are corrected."),
         onReject: ({ reason }) =>
-          decideCorrection("rejectCorrection", REJECT_CORRECTION, { reason: reason.trim() || null }, "Correction rejected: the figures stay."),
+          decideCorrection("reject-correction", REJECT_CORRECTION, { reason: reason.trim() || null }, "Correction rejected: the figures stay."),
       }),
       reviewPanel({ report: r, actions: actions(), errors: state.errors, onApprove: approve, onReject: reject }),
       linesSection(),
