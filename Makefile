@@ -1,6 +1,7 @@
 # billing-reports: the everyday commands. Needs only Python 3.11+ (with venv and pip).
 #
 #   make demo           install, load the demo world into a fresh billing_reports.sqlite3, serve it
+#                       with the console at /console/ (docs/console.md)
 #   make test           install with the test extras, run the whole test suite
 #   make test-postgres  the same suite on PostgreSQL (TEST_DATABASE_URL, see docs/architecture.md)
 #   make lint           ruff (lint and format), mypy, and the import-layer contracts
@@ -46,14 +47,17 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 install-clients: $(CLIENTS_NODE)/node_modules/.package-lock.json
 
+# The demo serves the console (docs/console.md) with a picker of demo.json's organizations:
+# BILLING_REPORTS_CONSOLE_DEMO hands their tokens to loopback clients, never set in production.
 demo: install
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	DATABASE_URL=sqlite://$(DEMO_DB) $(BIN)/billing-reports migrate
 	DATABASE_URL=sqlite://$(DEMO_DB) $(BIN)/billing-reports demo --json > demo.json
 	@cat demo.json; echo
 	@echo "The demo world and its tokens are in demo.json. Serving http://$(HOST):$(PORT)/graphql (Ctrl-C stops)." >&2
+	@echo "The console: open http://$(HOST):$(PORT)/console/ in a browser and pick an organization (docs/console.md)." >&2
 	@echo "Try it from a second shell here: export PORT=$(PORT) && . .venv/bin/activate && . examples/demo-env.sh (README.md, \"Try it\")." >&2
-	DATABASE_URL=sqlite://$(DEMO_DB) $(BIN)/billing-reports serve --host $(HOST) --port $(PORT)
+	DATABASE_URL=sqlite://$(DEMO_DB) BILLING_REPORTS_CONSOLE=1 BILLING_REPORTS_CONSOLE_DEMO=demo.json $(BIN)/billing-reports serve --host $(HOST) --port $(PORT)
 
 serve: install
 	$(BIN)/billing-reports serve --host $(HOST) --port $(PORT)

@@ -8,6 +8,9 @@
     GET  /metrics   Prometheus text format (server.metrics): loopback or a bearer token
     GET  /exports/reports/{reportId}.csv, /exports/periods/{YYYY-MM}.csv
                     CSV exports, streamed, same token and visibility (server.exports)
+    GET  /console/  the reference console (``console``, docs/console.md), only when
+                    ``Settings.console_enabled`` (debug mode, or BILLING_REPORTS_CONSOLE=1):
+                    static files that use the API above like any front end
 
 Around every HTTP request (outermost first): ``server.limits.RequestIds`` (the
 ``X-Request-ID`` header, and the ID in the log lines of masked errors), Starlette's
@@ -42,6 +45,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route, WebSocketRoute
 from tortoise.contrib.starlette import RegisterTortoise
 
+from console import console_routes
 from resolvers.root import make_schema, schema
 from schema.errors import user_error_listeners
 from server.database import tortoise_config
@@ -89,6 +93,8 @@ def create_app(db_url: str | None = None, *, settings: Settings | None = None, r
         ),
         *export_routes(),
     ]
+    if settings.console_enabled:
+        routes += console_routes(demo_file=settings.console_demo_file)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -1,7 +1,19 @@
 """Server settings from the environment (the database URL is ``server.database``'s).
 
 BILLING_REPORTS_DEBUG=1   development: GraphiQL at GET /graphql, introspection and
-                          "did you mean" suggestions on. Off by default (production).
+                          "did you mean" suggestions on, and the console (below). Off by
+                          default (production).
+BILLING_REPORTS_CONSOLE=1|0
+                          the reference console at /console/ (``console``, docs/console.md):
+                          the Billing Reports screen in a browser, on the public API only.
+                          Unset: on in debug mode, off otherwise; 1 turns it on in
+                          production too, 0 off in debug mode too. Off, /console is 404.
+BILLING_REPORTS_CONSOLE_DEMO=demo.json
+                          a file written by ``billing-reports demo --json``: the console's
+                          sign-in offers its organizations to pick from, with their
+                          tokens, to clients on the loopback only (``make demo`` sets
+                          it). Never in production: it hands out bearer tokens. Needs the
+                          console on; read at startup. Default: none (no picker).
 AUTO_SUBMIT_INTERVAL_SECONDS=300
                           how often each server process runs the deadline sweep
                           (auto-submit, auto-approve: ``server.deadline_job``); the
@@ -63,6 +75,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
 DEFAULT_AUTO_SUBMIT_INTERVAL = 300.0
 DEFAULT_REQUEST_TIME_LIMIT = 10.0
 DEFAULT_POOL_SIZE = 5
@@ -102,6 +115,20 @@ class Settings:
     oidc_org_claim: str = "billing_org"
     oidc_scope_claim: str = "scope"
     oidc_clock_skew_seconds: float = 60.0
+    # The reference console (docs/console.md): None follows debug; the demo's file for its picker.
+    console: bool | None = None
+    console_demo_file: str = ""
+
+    def __post_init__(self) -> None:
+        if self.console_demo_file and not self.console_enabled:
+            raise ValueError(
+                "BILLING_REPORTS_CONSOLE_DEMO needs the console: "
+                "turn it on with BILLING_REPORTS_CONSOLE=1 (or BILLING_REPORTS_DEBUG=1)"
+            )
+
+    @property
+    def console_enabled(self) -> bool:
+        return self.debug if self.console is None else self.console
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -121,6 +148,8 @@ class Settings:
             metrics_token=os.environ.get("BILLING_REPORTS_METRICS_TOKEN", "").strip(),
             metrics_allowed_networks=_networks("BILLING_REPORTS_METRICS_ALLOWED_NETWORKS"),
             log_format=_choice("BILLING_REPORTS_LOG_FORMAT", LOG_FORMATS),
+            console=_switch("BILLING_REPORTS_CONSOLE"),
+            console_demo_file=os.environ.get("BILLING_REPORTS_CONSOLE_DEMO", "").strip(),
             **_oidc(),
         )
 
@@ -137,6 +166,18 @@ def _oidc() -> dict[str, Any]:
         "oidc_scope_claim": os.environ.get("BILLING_REPORTS_OIDC_SCOPE_CLAIM", "").strip() or "scope",
         "oidc_clock_skew_seconds": min(_seconds("BILLING_REPORTS_OIDC_CLOCK_SKEW_SECONDS", 60.0), 60.0),
     }
+
+
+def _switch(name: str) -> bool | None:
+    """On (1, true, yes, on), off (0, false, no, off), or None when unset or empty."""
+    text = os.environ.get(name, "").strip().lower()
+    if not text:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"{name} must be 1 (on) or 0 (off), got {text!r}")
 
 
 def _origins() -> tuple[str, ...]:

@@ -7,7 +7,8 @@ the browser's own ``WebSocket`` with the ``graphql-transport-ws`` subprotocol, s
 protocol by hand and shows what it hears in the DOM, which the test reads. No console
 error may appear on the page (a binary frame, for one, would throw in ``JSON.parse``).
 
-Playwright launches /usr/bin/chromium (``executable_path``): it never downloads a browser.
+The browser is the module's one chromium (``tests.clients.browsers``): Playwright never
+downloads a browser.
 """
 
 from __future__ import annotations
@@ -15,17 +16,18 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, ConsoleMessage, Error, Page, async_playwright
+from playwright.async_api import Browser, Page
 from tortoise.context import TortoiseContext
 
 from server.settings import Settings
 from tests.api.served import ServedApp, serving
+from tests.clients.browsers import WAIT_MS, browser, chromium_endpoint, watched  # noqa: F401 - the fixtures
 from tests.clients.scenario import (
     FORBIDDEN,
     REPORT_EVENTS,
@@ -34,22 +36,9 @@ from tests.clients.scenario import (
     save_a_draft_over_http,
     the_save_of,
 )
-from tests.clients.tools import chromium_executable
 from tests.world import World
 
 PAGE = (Path(__file__).parent / "browser" / "dashboard.html").read_bytes()
-WAIT_MS = 15_000
-# As root with no sandbox, no GPU, and nothing of Chromium's own traffic (this machine has no
-# network but loopback: its background requests would only fail, and fill the log).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 
 
 class _PageHandler(BaseHTTPRequestHandler):
@@ -88,21 +77,10 @@ async def app_for_the_page(db: TortoiseContext, page_origin: str) -> AsyncIterat
         yield served
 
 
-@pytest_asyncio.fixture
-async def browser() -> AsyncIterator[Browser]:
-    executable = chromium_executable()
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, timeout=30_000)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
-
-
 @dataclass
 class Dashboard:
     page: Page
-    console_errors: list[str] = field(default_factory=list)
+    console_errors: list[str]
 
     async def watch(self, ws_url: str, token: str) -> None:
         await self.page.evaluate("([url, token, query]) => watch(url, token, query)", [ws_url, token, REPORT_EVENTS])
@@ -138,20 +116,8 @@ class Dashboard:
 async def dashboard(browser: Browser, page_origin: str) -> AsyncIterator[Dashboard]:
     context = await browser.new_context()
     try:
-        page = await context.new_page()
-        opened = Dashboard(page)
-
-        def console(message: ConsoleMessage) -> None:
-            if message.type == "error":
-                opened.console_errors.append(message.text)
-
-        def uncaught(error: Error) -> None:
-            opened.console_errors.append(f"uncaught: {error.message}")
-
-        page.on("console", console)
-        page.on("pageerror", uncaught)
-        await page.goto(f"{page_origin}/", timeout=WAIT_MS)
-        yield opened
+        async with watched(context, f"{page_origin}/") as page:
+            yield Dashboard(page.page, page.errors)
     finally:
         await context.close()
 

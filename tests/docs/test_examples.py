@@ -19,7 +19,8 @@ Fenced blocks are told apart by their info string:
 The demo is prepared as ``make demo`` prepares it, in a temporary directory that plays
 the checkout (a copy of ``examples/``, ``.venv`` a link to this interpreter's
 environment): ``billing-reports migrate``, ``billing-reports demo --json > demo.json``,
-then ``billing-reports serve`` on a free port in the background; the pages get that port
+then ``billing-reports serve`` on a free port in the background, with the console and its
+picker of ``demo.json``'s organizations (docs/console.md); the pages get that port
 as ``PORT`` (the examples' ``$API`` is ``http://127.0.0.1:${PORT:-8000}``), so a
 developer's own ``make demo`` on 8000 and files are never touched. The pages run in the
 README's order — README.md, then the docs/ pages in the order of its "Read on" table —
@@ -165,6 +166,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "VIRTUAL_ENV", "PORT"}}
     env["PORT"] = str(port)
+    env.update(BILLING_REPORTS_CONSOLE="1", BILLING_REPORTS_CONSOLE_DEMO="demo.json")  # as make demo serves
     database = fresh_database_url() if ON_POSTGRES else None
     if database:
         env["DATABASE_URL"] = database

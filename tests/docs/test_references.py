@@ -17,7 +17,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 SKIP = {".venv", ".git", "build", "dist", ".pytest_cache", ".hypothesis", "node_modules"}
-TOP = ("docs", "workflow", "schema", "resolvers", "server", "models", "tests", "bench", "examples")
+TOP = ("docs", "workflow", "schema", "resolvers", "server", "console", "models", "tests", "bench", "examples")
 
 
 def files(*suffixes: str) -> list[Path]:
