@@ -30,6 +30,7 @@ from workflow.database.unit_of_work import unit_of_work
 from workflow.reports.actions import submit_report
 from workflow.reports.steps import ownership_of
 from workflow.webhooks import config, endpoints
+from workflow.webhooks import dispatcher as dispatcher_module
 from workflow.webhooks.dispatcher import LEASE, Dispatcher, claim
 
 
@@ -309,3 +310,27 @@ async def test_two_dispatchers_on_one_postgresql_send_each_delivery_once(world: 
     await asyncio.gather(dispatched(first), dispatched(second), dispatched(first), dispatched(second))
     ids_heard = [r.headers["webhook-id"] for r in receiver.received]
     assert len(ids_heard) == len(set(ids_heard)) == expected
+
+
+async def test_a_claimed_batch_reads_each_event_and_endpoint_once(
+    world: World, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A step heard by many endpoints is many deliveries of one body: read once per batch."""
+    await given_generated_reports(world)
+    for n in range(3):
+        await endpoints.create_endpoint(world.tier2_a1.actor, receiver.url(f"/{n}"), [], "")
+    await submit(world.tier2_a1)
+    statements: list[str] = []
+    real_fetch = dispatcher_module.fetch
+
+    async def noting_fetch(conn: object, sql: str, **params: object) -> list[dict]:
+        statements.append(sql)
+        return await real_fetch(conn, sql, **params)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(dispatcher_module, "fetch", noting_fetch)
+
+    assert await dispatched(Dispatcher(ids.encode)) == 3
+
+    assert len(receiver.received) == 3
+    assert len({r.body for r in receiver.received}) == 1  # one event, one body
+    assert sum("FROM history_entry" in sql for sql in statements) == 1

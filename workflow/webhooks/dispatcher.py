@@ -66,13 +66,14 @@ WHERE id IN (
 )
 RETURNING id, message_id, endpoint_id, entry_id, event_type, attempt_count, created_at
 """
-_EVENT = """
+# The events of a claimed batch's deliveries: ``{entries}`` is a list of placeholders.
+_EVENTS = """
 SELECT h.id, h.report_id, h.action, h.from_status, h.to_status, h.version, h.occurred_at,
        r.partner_id, p.label
 FROM history_entry h
 JOIN billing_report r ON r.id = h.report_id
 JOIN billing_period p ON p.id = r.period_id
-WHERE h.id = :entry
+WHERE h.id IN ({entries})
 """
 _RECORD = """
 UPDATE webhook_delivery SET status = :status, attempt_count = :attempts, next_attempt_at = :next
@@ -204,7 +205,7 @@ class Dispatcher:
                 try:
                     await self.dispatch_due()
                 except Exception:  # a database fault: log, and look again on the next tick
-                    log.exception("claiming webhook deliveries failed")
+                    log.exception("claiming webhook deliveries, or reading their endpoints and events, failed")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
                 self._wake.clear()
@@ -221,8 +222,18 @@ class Dispatcher:
         if free <= 0:
             return 0
         claimed = await claim(free)
+        if not claimed:
+            return 0
+        # What the batch's attempts need, read once for all of them: their endpoints, and one
+        # body per event (a step heard by 100 endpoints is 100 deliveries of one body).
+        endpoints = {e.id: e for e in await WebhookEndpoint.filter(id__in={d.endpoint_id for d in claimed})}
+        bodies = await self._event_bodies({d.entry_id for d in claimed if d.entry_id is not None})
         for delivery in claimed:
-            task = asyncio.create_task(self._deliver(delivery))
+            endpoint = endpoints.get(delivery.endpoint_id)
+            body = bodies.get(delivery.entry_id) if delivery.entry_id is not None else None
+            if endpoint is None or (delivery.entry_id is not None and body is None):
+                continue  # its endpoint or report deleted meanwhile: the delivery went with it
+            task = asyncio.create_task(self._deliver(endpoint, delivery, body))
             self._in_flight.add(task)
             task.add_done_callback(self._done)
         return len(claimed)
@@ -236,25 +247,24 @@ class Dispatcher:
         while self._in_flight:
             await asyncio.gather(*list(self._in_flight), return_exceptions=True)
 
-    async def _deliver(self, delivery: Claimed) -> None:
+    async def _deliver(self, endpoint: WebhookEndpoint, delivery: Claimed, body: bytes | None) -> None:
         try:
-            endpoint = await WebhookEndpoint.get_or_none(id=delivery.endpoint_id)
-            if endpoint is None:
-                return  # deleted meanwhile: its deliveries went with it
             started_at = datetime.now(UTC)
-            result = await self.attempt(endpoint, delivery)
+            result = await self.attempt(endpoint, delivery, body)
             recorded = await record(delivery, result)
             self.observe(Attempted(delivery, started_at, result, recorded))
         except Exception:
             log.exception("webhook delivery %s failed unexpectedly; its lease will expire", delivery.id)
 
-    async def attempt(self, endpoint: WebhookEndpoint, delivery: Claimed) -> AttemptResult:
+    async def attempt(self, endpoint: WebhookEndpoint, delivery: Claimed, body: bytes | None = None) -> AttemptResult:
+        """One attempt of ``delivery`` to ``endpoint``; ``body``: its event's, when already read."""
         started = time.monotonic()
         status: int | None = None
         error: str | None = None
         try:
             async with asyncio.timeout(ATTEMPT_TIMEOUT_SECONDS):
-                body = await self._body(delivery)
+                if body is None:
+                    body = await self._body(delivery)
                 status = await self._post(endpoint, delivery, body)
         except TimeoutError:
             error = f"no answer within {ATTEMPT_TIMEOUT_SECONDS:g} s"
@@ -268,8 +278,21 @@ class Dispatcher:
     async def _body(self, delivery: Claimed) -> bytes:
         if delivery.entry_id is None:
             return ping_body(self.encode_id("WebhookEndpoint", delivery.endpoint_id), datetime.now(UTC))
-        rows = await fetch(connection(), _EVENT, entry=delivery.entry_id)
-        row = rows[0]
+        return (await self._event_bodies({delivery.entry_id}))[delivery.entry_id]
+
+    async def _event_bodies(self, entry_ids: set[int]) -> dict[int, bytes]:
+        """The body of each history entry's event, by entry, in one read."""
+        if not entry_ids:
+            return {}
+        names = [f"e{n}" for n in range(len(entry_ids))]
+        rows = await fetch(
+            connection(),
+            _EVENTS.format(entries=", ".join(f":{name}" for name in names)),
+            **dict(zip(names, sorted(entry_ids), strict=True)),
+        )
+        return {row["id"]: self._event_body(row) for row in rows}
+
+    def _event_body(self, row: dict[str, Any]) -> bytes:
         return event_body(
             EventData(
                 event_id=self.encode_id("ReportEvent", row["id"]),
