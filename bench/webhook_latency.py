@@ -21,14 +21,12 @@ import os
 import time
 
 from cryptography.fernet import Fernet
-from tortoise.migrations.api.migrate import migrate
 
 from bench.event_fanout import notify_round_trips, percentile
 from bench.throwaway_db import DEFAULT_SERVER_URL, throwaway_database
 from models import BillingReport, Organization
 from schema import ids
-from server.database import tortoise_config
-from server.database_session import open_database
+from server.database_session import apply_migrations, open_database
 from tests.receiver import running_receiver
 from tests.world import PERIOD, build_world
 from vocabulary.enums import ReportStatus, Tier
@@ -41,7 +39,7 @@ from workflow.webhooks.dispatcher import Dispatcher
 
 
 async def measure(db_url: str, events: int, endpoint_count: int, woken: bool) -> list[float]:
-    await migrate(config=tortoise_config(db_url))
+    await apply_migrations(db_url, progress=lambda step: None)  # its connections closed after
     async with open_database(db_url), running_receiver() as receiver:
         world = await build_world()
         await world.add_month_of_usage(2)
