@@ -83,7 +83,8 @@ async def test_an_empty_purchase_order_clears_it(world: World, alpha: BillingRep
     assert (await BillingReport.get(id=alpha.id)).purchase_order is None
 
 
-@pytest.mark.parametrize("bad", ["x" * 65, "PO\n1", "PO\x001"])
+# "PO-1\x1f": a unit separator is a control character, not white space that may surround it.
+@pytest.mark.parametrize("bad", ["x" * 65, "PO\n1", "PO\x001", "PO-1\x1f"])
 async def test_a_purchase_order_too_long_or_with_control_characters_changes_nothing(
     world: World, alpha: BillingReport, bad: str
 ) -> None:
