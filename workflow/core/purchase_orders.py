@@ -21,9 +21,7 @@ MAX_PURCHASE_ORDER_LENGTH = 64
 # en quad to hair space, line and paragraph separators, narrow no-break, medium mathematical
 # and ideographic spaces.
 WHITE_SPACE = (
-    "\t\n\x0b\x0c\r \x85\xa0\u1680"
-    + "".join(chr(c) for c in range(0x2000, 0x200B))
-    + "\u2028\u2029\u202f\u205f\u3000"
+    "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B)) + "\u2028\u2029\u202f\u205f\u3000"
 )
 
 
